@@ -1,0 +1,190 @@
+"""report_structure: the report's issuer and year, and the section of every part.
+
+Sections come from headings (一、 （一） (一) 1. 一是), classified by keyword
+tables in ``corpus/rules/sections.json``; a heading dated after the report year
+is a plan; a sub-heading about the first-responsible-person duty is
+``responsibility`` even under an achievements heading (spec, section 5). Text
+before the first heading and the signature block is ``other``. Without any
+heading, each paragraph is classified by its opening words.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+DEFAULT_SECTIONS_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "sections.json"
+SECTIONS = ("achievements", "shortcomings", "responsibility", "plans", "other")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+
+for _name, _default in (("issuer", None), ("year", None), ("sections", [])):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for line in text.split("\n"):
+        out.append((start, start + len(line)))
+        start += len(line) + 1
+    return out
+
+
+class StructureRules:
+    """Compiled section and issuer rules."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.level1 = re.compile(data["heading_patterns"]["level1"])
+        self.sub = re.compile(data["heading_patterns"]["sub"])
+        self.keywords = [(sec, re.compile(p)) for sec, p in data["keywords"]]
+        self.fallback = [(sec, re.compile(p)) for sec, p in data["content_fallback"]]
+        self.issuer_re = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?" + data["issuer_heads"] + r")")
+        self.date_re = re.compile(data["signature_date"])
+
+    def classify_heading(self, heading: str, year: int | None) -> str | None:
+        head = heading.strip()[:60]
+        for sec, pat in self.keywords:
+            if pat.search(head):
+                if sec == "achievements" and year and any(int(y) > year for y in YEAR_RE.findall(head)):
+                    return "plans"
+                return sec
+        if year and any(int(y) > year for y in YEAR_RE.findall(head)):
+            return "plans"
+        return None
+
+
+def find_title(text: str) -> tuple[list[str], int]:
+    """The title lines (non-empty lines up to the one that names the report) and the offset after them."""
+    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    title: list[str] = []
+    for s, e in lines[:4]:
+        line = text[s:e].strip()
+        title.append(line)
+        if "报告" in line and len(line) < 80:
+            return title, e
+    return ([text[lines[0][0] : lines[0][1]].strip()] if lines else []), (lines[0][1] if lines else 0)
+
+
+def find_year(text: str) -> int | None:
+    """The reported year: from the title, else the first year in the text."""
+    title, _ = find_title(text)
+    for line in title:
+        m = YEAR_RE.search(line)
+        if m:
+            return int(m.group(1))
+    m = YEAR_RE.search(text[:2000])
+    return int(m.group(1)) if m else None
+
+
+def find_issuer(text: str, rules: StructureRules) -> str | None:
+    """The reporting unit: signature block, else the title, else the opening sentence's subject."""
+    nonempty = [text[s:e].strip() for s, e in _lines(text) if text[s:e].strip()]
+    tail = nonempty[-4:]
+    if tail and rules.date_re.match(tail[-1]):
+        names = [n for line in tail[:-1] for n in re.split(r"\s{2,}", line) if len(n) <= 40 and not re.search(r"[，。；：,;:]", n)]
+        gov = [n for n in names if re.search(r"办事处|人民政府|局$|政府$", n)]
+        if gov or names:
+            return (gov or names)[-1].strip()
+    title, _ = find_title(text)
+    for i, line in enumerate(title):
+        m = YEAR_RE.search(line)
+        prefix = line[: m.start()] if m else ""
+        prefix = re.sub(r"关于$", "", prefix.strip()).strip()
+        if prefix:
+            return re.split(r"\s{2,}", prefix)[-1].strip()
+        if m and i > 0 and len(title[i - 1]) <= 30:
+            return title[i - 1]
+    _, after = find_title(text)
+    opening = text[after : after + 200]
+    m = re.search(r"(?:\d{4}年(?:以来|度)?[，,])([\u4e00-\u9fff]{2,20}?(?:街道|司法局|局|区|县|镇|乡|办事处))", opening)
+    return m.group(1) if m else None
+
+
+def section_spans(text: str, rules: StructureRules, year: int | None) -> list[dict[str, Any]]:
+    """Contiguous (start, end, section, heading) parts covering the text."""
+    parts: list[dict[str, Any]] = []
+    _, title_end = find_title(text)
+    lines = _lines(text)
+    has_headings = any(rules.level1.match(text[s:e]) and rules.classify_heading(text[s:e], year) for s, e in lines if s >= title_end)
+    current, heading = "other", ""
+    sub_override: str | None = None
+    signature_from = len(text)
+    nonempty = [(s, e) for s, e in lines if text[s:e].strip()]
+    if nonempty and rules.date_re.match(text[nonempty[-1][0] : nonempty[-1][1]]):
+        k = len(nonempty) - 1
+        while k > 0 and len(text[nonempty[k - 1][0] : nonempty[k - 1][1]].strip()) <= 40 and not re.search(r"[。；;]", text[nonempty[k - 1][0] : nonempty[k - 1][1]]):
+            k -= 1
+        signature_from = nonempty[k][0]
+    for s, e in lines:
+        line = text[s:e]
+        if s < title_end or s >= signature_from:
+            sec = "other"
+        elif has_headings:
+            if rules.level1.match(line):
+                cls = rules.classify_heading(line, year)
+                if cls:
+                    current, heading, sub_override = cls, line.strip(), None
+            elif rules.sub.match(line):
+                cls = rules.classify_heading(line[:40], year)
+                sub_override = "responsibility" if cls == "responsibility" else None
+            sec = sub_override or current
+        else:
+            stripped = line.strip()
+            for cls, pat in rules.fallback:
+                if pat.search(stripped):
+                    current = cls
+                    break
+            else:
+                if current == "other" and stripped:
+                    current = "achievements"
+            sec = current
+        if parts and parts[-1]["section"] == sec:
+            parts[-1]["end"] = e
+        else:
+            parts.append({"start": s, "end": e, "section": sec, "heading": heading})
+    return parts
+
+
+def section_of(sections: list[dict[str, Any]], char: int) -> str:
+    """The section name of the part that contains character ``char``."""
+    starts = [p["start"] for p in sections]
+    i = bisect_right(starts, char) - 1
+    return sections[i]["section"] if i >= 0 else "other"
+
+
+class ReportStructure:
+    """Sets ``doc._.issuer``, ``doc._.year`` and ``doc._.sections`` (plain dicts)."""
+
+    def __init__(self, nlp: Language, name: str = "report_structure") -> None:
+        self.name = name
+        self.rules = StructureRules(srsly.read_json(DEFAULT_SECTIONS_PATH))
+
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None) -> None:
+        """Load the heading and issuer rules (from the config, or the project's default file)."""
+        self.rules = StructureRules(dict(rules) if rules else srsly.read_json(DEFAULT_SECTIONS_PATH))
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        doc._.year = find_year(text)
+        doc._.issuer = find_issuer(text, self.rules)
+        doc._.sections = section_spans(text, self.rules, doc._.year)
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "rules.json", self.rules.data)
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "ReportStructure":
+        self.rules = StructureRules(srsly.read_json(Path(path) / "rules.json"))
+        return self
+
+
+@Language.factory("report_structure", assigns=["doc._.issuer", "doc._.year", "doc._.sections"], default_config={})
+def make_report_structure(nlp: Language, name: str) -> ReportStructure:
+    return ReportStructure(nlp, name)
