@@ -1,0 +1,280 @@
+"""record_linker: one knowledge record per counted item.
+
+For every COUNT the linker finds what is counted (the activity), who does it
+(the actor), what it breaks down (the parent, after 其中), and the section and
+sentence it is in. The rules, in the order they apply to a count:
+
+1. threshold: a count followed by 以上/以下 and a noun (``五十万元以上项目``) is
+   a description, not a record;
+2. clause: the activity is read from the clause before the count (after the
+   last ，；：、), with qualifiers next to the count (共, 累计, 各, 均为 …) and
+   leading fillers (全年, 其中 …) removed;
+3. count first: when nothing but a verb precedes the count, the counted noun
+   after it completes the activity (``召开12次月调度会`` → 召开月调度会);
+4. distributed verb: a conjunct after ``、`` that follows a counted conjunct
+   takes its verb (``召开工委会48次、主任办公会33次`` → 召开主任办公会);
+5. 各/均为: coordinated items before the cue give one record each
+   (``作出终止、驳回决定各2件`` → 作出终止决定, 作出驳回决定);
+6. actor: an INSTITUTION or role before the first verb of the clause, else
+   the one stated earlier in the same sentence;
+7. parent: records after 其中 break down the last record before it, up to the
+   next ；or 。.
+
+Word lists are data (``corpus/rules/activity_rules.json``), loaded in
+``initialize`` and saved with the pipeline. ``link_records`` works on plain
+text and entity offsets, so the same rules run on gold or predicted entities.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .normalize import read_count, load_tables, DEFAULT_UNITS_PATH
+from .sentences import sentence_spans
+from .structure import section_of
+
+DEFAULT_ACTIVITY_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "activity_rules.json"
+COORD = "、"
+COORD_WORDS = ("、", "和", "及", "与")
+
+if not Doc.has_extension("records"):
+    Doc.set_extension("records", default=[])
+
+
+@dataclass
+class Ent:
+    start: int
+    end: int
+    label: str
+
+
+class ActivityRules:
+    """Compiled word lists of the linker."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.delims = set(data["clause_delims"])
+        self.qualifiers = sorted(data["qualifiers_before_count"], key=len, reverse=True)
+        self.fillers = sorted(data["leading_fillers"], key=len, reverse=True)
+        self.distribute = set(data["distribute_cues"])
+        self.verbs = sorted(set(data["verbs"]), key=len, reverse=True)
+        self.roles = sorted(data["roles"], key=len, reverse=True)
+        self.count_first_max = int(data["count_first_max_chars"])
+        self.max_chars = int(data["max_activity_chars"])
+
+    def verb_at(self, s: str, i: int) -> str | None:
+        for v in self.verbs:
+            if s.startswith(v, i):
+                return v
+        return None
+
+    def first_verb(self, s: str) -> int:
+        for i in range(len(s)):
+            if self.verb_at(s, i):
+                return i
+        return -1
+
+
+def _strip_right(seg: str, words: Sequence[str]) -> tuple[str, list[str]]:
+    found = []
+    changed = True
+    while changed and seg:
+        changed = False
+        for w in words:
+            if seg.endswith(w) and len(seg) > 0:
+                seg = seg[: -len(w)]
+                found.append(w)
+                changed = True
+                break
+    return seg, found
+
+
+def _strip_left(seg: str, offset: int, words: Sequence[str]) -> tuple[str, int]:
+    changed = True
+    while changed and seg:
+        changed = False
+        for w in words:
+            if seg.startswith(w) and len(seg) > len(w):
+                seg, offset, changed = seg[len(w) :], offset + len(w), True
+                break
+        # a year, date or period at the start is a time adverbial
+        m = re.match(r"(?:\d{4}年(?:度)?(?:以来)?|\d{1,2}月(?:份)?(?:以来)?|[上下]半年)", seg)
+        if m and len(seg) > m.end():
+            seg, offset, changed = seg[m.end() :], offset + m.end(), True
+    return seg, offset
+
+
+def link_records(
+    text: str,
+    ents: Sequence[Ent],
+    rules: ActivityRules,
+    sections: Optional[list[dict[str, Any]]] = None,
+    tables: Optional[dict[str, Any]] = None,
+) -> list[dict[str, Any]]:
+    """Records for every COUNT in ``ents`` (offsets into ``text``)."""
+    counts = sorted((e for e in ents if e.label == "COUNT"), key=lambda e: e.start)
+    institutions = [e for e in ents if e.label == "INSTITUTION"]
+    records: list[dict[str, Any]] = []
+    sents = sentence_spans(text)
+    si = 0
+    prev_in_sentence: list[dict[str, Any]] = []
+    actor_in_sentence: str | None = None
+    sent_of_prev = None
+    for c in counts:
+        while si < len(sents) - 1 and sents[si][1] <= c.start:
+            si += 1
+        s0, s1 = sents[si] if sents else (0, len(text))
+        if sent_of_prev != (s0, s1):
+            prev_in_sentence, actor_in_sentence, sent_of_prev = [], None, (s0, s1)
+        after = text[c.end : c.end + 3]
+        if re.match(r"(以上|以下)[^\s，,。；;、）)]", after):
+            continue  # a threshold inside a description
+        # clause start: last delimiter before the count, never before the previous count
+        # (、 coordinates inside an activity, unless it follows a counted conjunct)
+        k = c.start - 1
+        while k >= s0 and text[k] not in rules.delims:
+            k -= 1
+        clause_start = k + 1
+        delim = text[k] if k >= s0 else ""
+        prev_counts = [p for p in counts if s0 <= p.end <= c.start and p.end > clause_start - 1]
+        if prev_counts:
+            clause_start = prev_counts[-1].end
+            delim = ""
+            if text[clause_start : clause_start + 1] == COORD:
+                clause_start, delim = clause_start + 1, COORD
+        seg = text[clause_start : c.start]
+        seg_start = clause_start
+        seg, quals = _strip_right(seg, rules.qualifiers)
+        breakdown = "其中" in seg
+        if breakdown:
+            cut = seg.index("其中") + 2
+            seg, seg_start = seg[cut:], seg_start + cut
+        stripped = seg.lstrip()
+        seg_start, seg = seg_start + len(seg) - len(stripped), stripped
+        seg, seg_start = _strip_left(seg, seg_start, rules.fillers)
+        # actor: an institution or a role before the first verb
+        actor = None
+        lead = next((e for e in institutions if e.start == seg_start and e.end < seg_start + len(seg)), None)
+        role = next((r for r in rules.roles if seg.startswith(r) and len(seg) > len(r)), None)
+        if lead or role:
+            actor = text[lead.start : lead.end] if lead else role
+            cut = (lead.end - lead.start) if lead else len(role)
+            seg, seg_start = _strip_left(seg[cut:], seg_start + cut, rules.fillers)
+        vpos = rules.first_verb(seg)
+        if vpos > 0 and actor is None:
+            head = seg[:vpos]
+            inst = [e for e in institutions if seg_start <= e.start and e.end <= seg_start + vpos]
+            role = next((r for r in rules.roles if head.startswith(r) or head.endswith(r)), None)
+            if inst or role:
+                actor = text[inst[0].start : inst[0].end] if inst else role
+                seg, seg_start = seg[vpos:], seg_start + vpos
+                vpos = 0
+        if actor is None and vpos == 0:
+            actor = actor_in_sentence
+        # count first: a bare verb (or nothing) before the count → take the noun after it
+        tail = ""
+        if not seg or rules.verb_at(seg, 0) == seg:
+            m = re.match(r"[^\s，,。；;：:、（）()“”]{1,%d}" % rules.count_first_max, text[c.end :])
+            if m:
+                tail = m.group(0)
+                tail = re.split(r"(?:等|的|和|及|，|进行|开展|为|中)", tail)[0] or tail
+        activity = seg + tail
+        ev_start = seg_start if seg else c.end
+        ev_end = c.end + len(tail) if tail else seg_start + len(seg)
+        # distributed verb: a conjunct after 、 following a counted conjunct takes its verb
+        if delim == COORD and prev_in_sentence and prev_in_sentence[-1]["count"]["end"] == clause_start - 1:
+            prev = prev_in_sentence[-1]
+            verb = rules.verb_at(prev["activity"]["text"], 0)
+            if verb and not rules.verb_at(activity, 0):
+                activity = verb + activity
+            if actor is None:
+                actor = prev["actor"]
+        if len(activity) > rules.max_chars:
+            positions = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i)]
+            cut = positions[-1] if positions and len(activity) - positions[-1] >= 2 else len(activity) - rules.max_chars
+            if seg and tail == "":
+                ev_start += cut
+            activity = activity[cut:]
+        items = [activity]
+        if any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS):
+            items = _distribute(activity, rules)
+        reading = read_count(text[c.start : c.end], text[max(0, c.start - 4) : c.start], text[c.end : c.end + 4], tables)
+        parent = None
+        if breakdown or (prev_in_sentence and prev_in_sentence[-1].get("_breakdown_of") and ";" not in text[prev_in_sentence[-1]["count"]["end"] : c.start] and "；" not in text[prev_in_sentence[-1]["count"]["end"] : c.start]):
+            if breakdown:
+                pos = text.rfind("其中", s0, c.start)
+                parents = [r for r in prev_in_sentence if r["count"]["end"] <= pos]
+                parent_rec = parents[-1] if parents else None
+            else:
+                parent_rec = prev_in_sentence[-1]["_breakdown_of"]
+            if parent_rec is not None:
+                parent = {"count": dict(parent_rec["count"]), "activity": parent_rec["activity"]["text"]}
+        for item in items:
+            rec = {
+                "count": {"start": c.start, "end": c.end, "text": text[c.start : c.end]},
+                **reading.to_dict(),
+                "activity": {"text": item, "start": ev_start, "end": ev_end},
+                "actor": actor,
+                "parent": parent,
+                "section": section_of(sections, c.start) if sections else "other",
+                "sentence": text[s0:s1],
+            }
+            records.append(rec)
+            prev_in_sentence.append(dict(rec, _breakdown_of=(parent_rec if parent else None)))
+        if actor:
+            actor_in_sentence = actor
+    return records
+
+
+def _distribute(activity: str, rules: ActivityRules) -> list[str]:
+    """``作出终止、驳回决定`` → [作出终止决定, 作出驳回决定]; ``A率、B率`` → [A率, B率]."""
+    parts = [p for p in re.split(r"[、和及与]", activity) if p]
+    if len(parts) < 2:
+        return [activity]
+    verb = rules.verb_at(parts[0], 0) or ""
+    if verb:
+        parts[0] = parts[0][len(verb) :]
+    last = parts[-1]
+    base = len(parts[0])
+    head = last[base:] if len(last) > base and all(len(p) == base for p in parts[:-1]) else ""
+    items = [verb + p + head for p in parts[:-1]] + [verb + last]
+    return items
+
+
+class RecordLinker:
+    """Sets ``doc._.records``: a list of plain dicts, one per counted item."""
+
+    def __init__(self, nlp: Language, name: str = "record_linker") -> None:
+        self.name = name
+        self.rules = ActivityRules(srsly.read_json(DEFAULT_ACTIVITY_PATH))
+        self.tables = load_tables(DEFAULT_UNITS_PATH)
+
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None) -> None:
+        """Load the linker's word lists (from the config, or the project's default file)."""
+        self.rules = ActivityRules(dict(rules) if rules else srsly.read_json(DEFAULT_ACTIVITY_PATH))
+        if nlp is not None and "count_normalizer" in nlp.pipe_names:
+            self.tables = nlp.get_pipe("count_normalizer").tables
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = [Ent(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        doc._.records = link_records(doc.text, ents, self.rules, doc._.sections or None, self.tables)
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "rules.json", self.rules.data)
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "RecordLinker":
+        self.rules = ActivityRules(srsly.read_json(Path(path) / "rules.json"))
+        return self
+
+
+@Language.factory("record_linker", assigns=["doc._.records"], requires=["doc.ents"], default_config={})
+def make_record_linker(nlp: Language, name: str) -> RecordLinker:
+    return RecordLinker(nlp, name)
