@@ -6,14 +6,17 @@ as ``model-best`` too, so no score on the training data picks it.
 """
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import spacy
-from spacy.cli.train import train as spacy_train
-from spacy.util import load_config
+from spacy.training.initialize import init_nlp
+from spacy.training.loop import train as train_loop
+from spacy.util import fix_random_seed, load_config
 
 from .convert import ConversionReport, convert
 from .corpus import AnnotatedDoc, load_corpus
@@ -50,11 +53,11 @@ def train_model(
     train_path = work / "train.spacy"
     db.to_disk(train_path)
     overrides.update({"paths.train": str(train_path), "paths.dev": str(train_path)})
-    if quiet:
-        import logging
-
-        logging.getLogger("spacy").setLevel(logging.ERROR)
-    spacy_train(config_path, output, overrides=overrides, use_gpu=-1, stdout=open("/dev/null", "w") if quiet else None)
+    config = load_config(config_path, overrides=overrides, interpolate=False)
+    fix_random_seed(int(config.interpolate()["training"]["seed"]))
+    trained = init_nlp(config, use_gpu=-1)
+    sink = io.StringIO()
+    train_loop(trained, output, use_gpu=-1, stdout=sink if quiet else sys.stdout, stderr=sink if quiet else sys.stderr)
     best, last = output / "model-best", output / "model-last"
     if best.exists():
         shutil.rmtree(best)
