@@ -141,3 +141,121 @@ def write_report(result: dict[str, Any], out: Path, title: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     (out / "evaluation.md").write_text(to_markdown(result, title), encoding="utf-8")
+
+
+def char_f1(a: str, b: str) -> float:
+    """Character-overlap F1 of two strings (bag of characters)."""
+    if not a or not b:
+        return 0.0
+    common = sum((Counter(a) & Counter(b)).values())
+    if not common:
+        return 0.0
+    p, r = common / len(a), common / len(b)
+    return 2 * p * r / (p + r)
+
+
+def score_records(pairs: Sequence[tuple[Sequence[dict[str, Any]], Sequence[dict[str, Any]]]], min_overlap: float = 0.5) -> dict[str, Any]:
+    """Score (gold records, predicted records) per document.
+
+    A predicted record matches a gold one when the count spans are equal and the
+    activities' character-overlap F1 is at least ``min_overlap``; matching is
+    one-to-one, best overlap first. Field accuracies are over matched pairs.
+    """
+    n_gold = n_pred = tp = exact = 0
+    fields = Counter()
+    errors: list[dict[str, Any]] = []
+    for gold, pred in pairs:
+        gold = [g for g in gold if not g.get("no_record")]
+        n_gold += len(gold)
+        n_pred += len(pred)
+        cands = []
+        for i, g in enumerate(gold):
+            for j, p in enumerate(pred):
+                if (g["count"]["start"], g["count"]["end"]) == (p["count"]["start"], p["count"]["end"]):
+                    cands.append((char_f1(_act(g), _act(p)), i, j))
+        used_g, used_p = set(), set()
+        for ov, i, j in sorted(cands, reverse=True):
+            if ov < min_overlap or i in used_g or j in used_p:
+                continue
+            used_g.add(i)
+            used_p.add(j)
+            tp += 1
+            g, p = gold[i], pred[j]
+            exact += _act(g) == _act(p)
+            for f in ("value", "unit", "approx", "section"):
+                fields[f] += _same(g.get(f), p.get(f))
+        for i, g in enumerate(gold):
+            if i not in used_g:
+                best = max((p for p in pred if p["count"]["start"] == g["count"]["start"]), key=lambda p: char_f1(_act(g), _act(p)), default=None)
+                errors.append({"kind": "missed", "count": g["count"]["text"], "gold": _act(g), "pred": _act(best) if best else None, "sentence": g.get("sentence", "")[:120]})
+        for j, p in enumerate(pred):
+            if j not in used_p and not any(g["count"]["start"] == p["count"]["start"] for g in gold):
+                errors.append({"kind": "spurious", "count": p["count"]["text"], "gold": None, "pred": _act(p), "sentence": p.get("sentence", "")[:120]})
+    out = prf(tp, n_pred, n_gold)
+    out["matched"] = tp
+    out["exact_activity"] = round(exact / tp, 4) if tp else 0.0
+    for f in ("value", "unit", "approx", "section"):
+        out[f"{f}_acc"] = round(fields[f] / tp, 4) if tp else 0.0
+    out["errors"] = errors
+    return out
+
+
+def _act(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return ""
+    a = r.get("activity")
+    return a.get("text", "") if isinstance(a, dict) else (a or "")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) < 1e-6
+    return a == b
+
+
+def count_normalizer_accuracy(records: Sequence[dict[str, Any]], text_of: dict[str, str]) -> dict[str, float]:
+    """value/unit/approx accuracy of the normaliser on gold COUNT spans with gold records."""
+    from .normalize import read_count
+
+    n = 0
+    ok = Counter()
+    for r in records:
+        if r.get("no_record"):
+            continue
+        text = text_of[r["doc"]]
+        c = r["count"]
+        got = read_count(c["text"], text[max(0, c["start"] - 4) : c["start"]], text[c["end"] : c["end"] + 4]).to_dict()
+        n += 1
+        for f in ("value", "unit", "approx"):
+            ok[f] += _same(got[f], r.get(f))
+    return {f"{f}_acc": round(ok[f] / n, 4) if n else 0.0 for f in ("value", "unit", "approx")} | {"n": n}
+
+
+def records_pipeline() -> Any:
+    """A pipeline without NER: cleaning tokenizer + the record components (entities come from gold)."""
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
+    for name in ("count_normalizer", "report_structure", "record_linker"):
+        nlp.add_pipe(name)
+    nlp.initialize()
+    return nlp
+
+
+def link_from_gold(nlp: Any, ann: AnnotatedDoc) -> list[dict[str, Any]]:
+    """Records the linker makes from an annotated document's gold entities."""
+    doc = nlp.make_doc(ann.text)
+    doc.ents = [doc.char_span(s.start, s.end, label=s.label) for s in ann.entities]
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc._.records
+
+
+def evaluate_records(docs: Sequence[AnnotatedDoc], gold: dict[str, list[dict[str, Any]]], model: Any = None) -> dict[str, Any]:
+    """Record scores from gold entities (``model`` None) or end to end with ``model``."""
+    if model is None:
+        nlp = records_pipeline()
+        preds = [link_from_gold(nlp, d) for d in docs]
+    else:
+        preds = [doc._.records for doc in model.pipe(d.text for d in docs)]
+    return score_records([(gold.get(d.doc_id, []), p) for d, p in zip(docs, preds)])

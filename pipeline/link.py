@@ -161,10 +161,10 @@ def link_records(
         # actor: an institution or a role before the first verb
         actor = None
         lead = next((e for e in institutions if e.start == seg_start and e.end < seg_start + len(seg)), None)
-        role = next((r for r in rules.roles if seg.startswith(r) and len(seg) > len(r)), None)
-        if lead or role:
-            actor = text[lead.start : lead.end] if lead else role
-            cut = (lead.end - lead.start) if lead else len(role)
+        role_m = next((m for r in rules.roles if (m := re.match(r"^.{0,3}?" + re.escape(r), seg)) and len(seg) > m.end()), None)
+        if lead or role_m:
+            actor = text[lead.start : lead.end] if lead else role_m.group(0)
+            cut = (lead.end - lead.start) if lead else role_m.end()
             seg, seg_start = _strip_left(seg[cut:], seg_start + cut, rules.fillers)
         vpos = rules.first_verb(seg)
         if vpos > 0 and actor is None:
@@ -177,28 +177,47 @@ def link_records(
                 vpos = 0
         if actor is None and vpos == 0:
             actor = actor_in_sentence
-        # count first: a bare verb (or nothing) before the count → take the noun after it
-        tail = ""
-        if not seg or rules.verb_at(seg, 0) == seg:
-            m = re.match(r"[^\s，,。；;：:、（）()“”]{1,%d}" % rules.count_first_max, text[c.end :])
-            if m:
-                tail = m.group(0)
-                tail = re.split(r"(?:等|的|和|及|，|进行|开展|为|中)", tail)[0] or tail
-        activity = seg + tail
-        ev_start = seg_start if seg else c.end
-        ev_end = c.end + len(tail) if tail else seg_start + len(seg)
-        # distributed verb: a conjunct after 、 following a counted conjunct takes its verb
-        if delim == COORD and prev_in_sentence and prev_in_sentence[-1]["count"]["end"] == clause_start - 1:
-            prev = prev_in_sentence[-1]
-            verb = rules.verb_at(prev["activity"]["text"], 0)
-            if verb and not rules.verb_at(activity, 0):
-                activity = verb + activity
-            if actor is None:
+        prev = prev_in_sentence[-1] if prev_in_sentence else None
+        noun_after = _noun_after(text, c.end, rules)
+        verb = None
+        if noun_after:
+            # count first (召开12次月调度会): the verb before the count + the noun after it
+            vpositions = [i for i in range(len(seg)) if rules.verb_at(seg, i)]
+            if vpositions:
+                verb = rules.verb_at(seg, vpositions[-1])
+            elif prev is not None and prev["_mode"] == "count_first" and text[prev["count"]["end"] : c.start].rstrip(COORD + "和及与") == prev["_object"]:
+                verb = prev["_verb"]
+            activity, mode = (verb or "") + noun_after, "count_first"
+            ev_start, ev_end = c.end, c.end + len(noun_after)
+            obj = noun_after
+        else:
+            activity, mode = seg, "clause"
+            ev_start, ev_end = seg_start, seg_start + len(seg)
+            verb = rules.verb_at(seg, 0)
+            obj = seg[len(verb) :] if verb else seg
+            listed = re.search(r"等([^、，]{1,4})$", seg)
+            if not seg and prev is not None and prev["count"]["end"] == c.start:
+                # 接待信访8批次8人次: a second measure of the same activity
+                activity, verb, obj = prev["activity"]["text"], prev["_verb"], prev["_object"]
+                ev_start, ev_end = prev["activity"]["start"], prev["activity"]["end"]
+            elif verb and listed:
+                # 修订“三重一大”事项集体决策等制度4项 → 修订制度
+                activity, obj = verb + listed.group(1), listed.group(1)
+            elif prev is not None and verb and verb == seg and prev["_object"]:
+                # 收到行政复议申请455件，办结310件 → 办结行政复议申请
+                activity, obj = verb + prev["_object"], prev["_object"]
+            elif delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and not verb:
+                # 召开工委会48次、主任办公会33次 → 召开主任办公会
+                verb = prev["_verb"]
+                activity = verb + seg
+            if actor is None and delim == COORD and prev is not None:
                 actor = prev["actor"]
         if len(activity) > rules.max_chars:
-            positions = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i)]
-            cut = positions[-1] if positions and len(activity) - positions[-1] >= 2 else len(activity) - rules.max_chars
-            if seg and tail == "":
+            # cut at the last verb that starts a conjunct, else the first verb
+            verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i)]
+            starts = [i for i in verbs_at if i == 0 or activity[i - 1] in "、和及并"]
+            cut = starts[-1] if starts else (verbs_at[0] if verbs_at else len(activity) - rules.max_chars)
+            if mode == "clause":
                 ev_start += cut
             activity = activity[cut:]
         items = [activity]
@@ -226,10 +245,21 @@ def link_records(
                 "sentence": text[s0:s1],
             }
             records.append(rec)
-            prev_in_sentence.append(dict(rec, _breakdown_of=(parent_rec if parent else None)))
+            prev_in_sentence.append(dict(rec, _breakdown_of=(parent_rec if parent else None), _mode=mode, _verb=verb, _object=obj))
         if actor:
             actor_in_sentence = actor
     return records
+
+
+def _noun_after(text: str, pos: int, rules: ActivityRules) -> str:
+    """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
+    m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, text[pos:])
+    if not m or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", m.group(0)):
+        return ""
+    noun = re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", m.group(0))[0]
+    if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
+        return ""
+    return noun
 
 
 def _distribute(activity: str, rules: ActivityRules) -> list[str]:
