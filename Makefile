@@ -22,3 +22,30 @@ validate: setup
 
 stats: setup
 	$(FAZHI) corpus stats corpus/
+
+# The doccano loop (docs/doccano.md). doccano-client pins pydantic<2 and
+# urllib3<2, which spaCy cannot share: it lives in its own venv and is driven
+# through pipeline/doccano_bridge.py.
+CLIENT_VENV     := .venv-doccano-client
+DOCCANO_PROJECT ?= fazhi
+PULLED          ?= corpus/doccano
+RETRAIN_ARGS    ?=
+
+.PHONY: doccano-client retrain
+
+$(CLIENT_VENV)/.installed:
+	test -d $(CLIENT_VENV) || $(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/pip install -q doccano-client==1.2.8 "pydantic<2" "urllib3<2"
+	touch $@
+
+doccano-client: $(CLIENT_VENV)/.installed
+
+# pull → validate → train → evaluate on configs/heldout.txt → keep if not worse.
+# e.g. make retrain DOCCANO_PROJECT=team RETRAIN_ARGS="--training.max_epochs 10"
+retrain: setup doccano-client
+	$(FAZHI) annotate retrain --project $(DOCCANO_PROJECT) --pulled $(PULLED) $(RETRAIN_ARGS)
+
+# Headless Chromium (Debian's) for the review-page browser test; CJK font so screenshots show the text.
+.PHONY: browser
+browser:
+	test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; }

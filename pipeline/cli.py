@@ -1,6 +1,7 @@
 """The ``fazhi`` command line: thin wrappers over importable functions."""
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -138,3 +139,198 @@ def pkuseg_cli(
 
     make_pkuseg(raw, output, load_corpus([annotations]) if annotations else None, iterations)
     typer.echo(f"saved pkuseg model to {output}")
+
+
+# ---------------------------------------------------------------- doccano loop
+annotate_app = typer.Typer(no_args_is_help=True, help="The annotation loop with doccano: push suggestions, pull gold, retrain.")
+app.add_typer(annotate_app, name="annotate")
+
+
+@annotate_app.command("push")
+def annotate_push_cli(
+    docs: List[Path] = typer.Argument(..., help="Reports: .txt (UTF-8), corpus .jsonl, or directories of them."),
+    project: str = typer.Option(..., "--project", "-p", help="doccano project name (created if missing)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Pipeline whose entities and records become suggestions."),
+    order: str = typer.Option("input", "--order", help="input, or uncertainty: the documents the model is least sure of first."),
+) -> None:
+    """Upload each document once to a doccano project, with the model's suggestions."""
+    from .annotate import AnnotateError, push
+
+    try:
+        result = push(docs, project, model, order)
+    except AnnotateError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for doc_id, score in result.uncertainty.items():
+        typer.echo(f"  {doc_id}: uncertainty {score:.4f}")
+    typer.echo(
+        f"pushed {len(result.added)} new document(s) ({len(result.skipped)} already there) "
+        f"with {result.spans} suggested span(s) and {result.relations} relation(s)"
+    )
+    typer.echo(f"project {project!r}: {result.url}")
+
+
+@annotate_app.command("pull")
+def annotate_pull_cli(
+    project: str = typer.Option(..., "--project", "-p", help="doccano project name."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the corpus files (one .jsonl per document)."),
+    force: bool = typer.Option(False, "--force", help="Replace files that differ from doccano's version."),
+    unconfirmed: bool = typer.Option(False, "--include-unconfirmed", help="Also take documents not marked done in doccano."),
+) -> None:
+    """Download the annotations, write them in the corpus format, validate them."""
+    from .annotate import AnnotateError, pull
+
+    try:
+        result = pull(project, out, force=force, confirmed_only=not unconfirmed)
+    except AnnotateError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1)
+    for line in result.conflicts + result.problems:
+        typer.echo(line, err=True)
+    typer.echo(f"{len(result.added)} added, {len(result.changed)} changed, {len(result.unchanged)} unchanged in {out}")
+    if result.problems:
+        typer.echo(f"{len(result.problems)} problem(s): fix them in doccano and pull again", err=True)
+        raise typer.Exit(1)
+
+
+@annotate_app.command("retrain", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def annotate_retrain_cli(
+    ctx: typer.Context,
+    project: Optional[str] = typer.Option(None, "--project", "-p", help="doccano project to pull first (omit to use what is in --pulled)."),
+    pulled: Path = typer.Option(Path("corpus/doccano"), "--pulled", help="Where pulled documents go."),
+    corpus: List[Path] = typer.Option([Path("corpus/annotations")], "--corpus", help="The gold corpus."),
+    heldout: Path = typer.Option(Path("configs/heldout.txt"), "--heldout", help="Held-out report ids, one per line."),
+    output: Path = typer.Option(Path("training/retrain"), "--output", "-o", help="Where the candidate is trained."),
+    baseline: Path = typer.Option(Path("training/baseline-heldout"), "--baseline", help="Cached baseline (current model, same held-out split)."),
+    model_best: Path = typer.Option(Path("training/model-best"), "--model-best", help="Replaced by the candidate if it is not worse."),
+    config: Path = typer.Option(Path("configs/ner.cfg"), "--config", "-c", help="Training config."),
+    force: bool = typer.Option(False, "--force", help="Let the pull replace files that differ."),
+) -> None:
+    """Pull → validate → train → evaluate on held-out reports → keep the new model only if not worse.
+
+    Extra ``--section.key value`` options override the training config (e.g. --training.max_epochs 1).
+    """
+    from spacy.cli._util import parse_config_overrides
+
+    from .annotate import AnnotateError
+    from .retrain import retrain
+
+    try:
+        result = retrain(
+            project, pulled, corpus, heldout, output, baseline, model_best, config, parse_config_overrides(ctx.args), force,
+            log=lambda message: typer.echo(message, err=True),
+        )
+    except AnnotateError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"held out: {', '.join(result.heldout)}")
+    typer.echo(result.table)
+    c, b = result.candidate["micro"]["strict"]["f"], result.baseline["micro"]["strict"]["f"]
+    if result.kept:
+        typer.echo(f"kept: the candidate ({c:.3f} ≥ {b:.3f}) is now {model_best}")
+    else:
+        typer.echo(f"not kept: the candidate ({c:.3f}) is worse than the current model ({b:.3f}); {model_best} unchanged")
+
+
+DEFAULT_MODEL = Path("training/model-best")
+
+
+@app.command("extract")
+def extract_cli(
+    inputs: List[str] = typer.Argument(..., help="Files, directories (recursive) or globs of .txt, .docx, .html/.htm, .pdf."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory: documents.jsonl, entities.csv, records.csv, texts/."),
+    model: Path = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Trained pipeline directory."),
+    n_process: int = typer.Option(1, "--n-process", help="Worker processes for the model."),
+    batch_size: int = typer.Option(16, "--batch-size", help="Texts per batch."),
+    resume: bool = typer.Option(False, "--resume", help="Skip inputs already done in OUT (same path and content hash)."),
+    force: bool = typer.Option(False, "--force", help="Start again, replacing OUT's extraction."),
+    max_chars: int = typer.Option(1_000_000, "--max-chars", help="Longer documents fail with a reason."),
+) -> None:
+    """Extract entities and records from many reports.
+
+    Exit status: 0 if every input is ok, 1 if any input failed (each failure is
+    one line naming the file and the reason, and is in documents.jsonl), 2 for a
+    usage error (no inputs, OUT already used without --resume/--force, no model).
+    """
+    import spacy
+
+    from .export import write_tables_csv
+    from .extract import UsageError, extract
+
+    if resume and force:
+        typer.echo("error: --resume and --force exclude each other", err=True)
+        raise typer.Exit(2)
+    if not model.exists():
+        from .errors import E_NO_MODEL
+
+        typer.echo(f"error: {E_NO_MODEL.format(path=model)}", err=True)
+        raise typer.Exit(2)
+    try:
+        summary = extract(
+            inputs, out, spacy.load(model), n_process=n_process, batch_size=batch_size, resume=resume, force=force,
+            max_chars=max_chars, write_tables=write_tables_csv,
+        )
+    except UsageError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2)
+    for line in summary.failures:
+        typer.echo(f"failed: {line}", err=True)
+    typer.echo(
+        f"{summary.total} input(s): {summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; "
+        f"{summary.seconds:.1f}s; wrote {out / 'documents.jsonl'}"
+    )
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+class TableFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+class HeaderLang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+@app.command("export")
+def export_cli(
+    out_dir: Path = typer.Argument(..., help="The --out directory of `fazhi extract` (holds documents.jsonl)."),
+    fmt: TableFormat = typer.Option(TableFormat.xlsx, "--format", "-f", help="csv → DIR/export/<table>.csv; xlsx → DIR/export/fazhi.xlsx (a sheet per table); parquet → DIR/export/<table>.parquet."),
+    lang: HeaderLang = typer.Option(HeaderLang.en, "--lang", help="Column headers (and sheet names) in English or Chinese."),
+) -> None:
+    """Tables documents, entities, records and pivot (issuer × year × activity → value). Exit 2 if DIR has no extraction output."""
+    from .export import EXPORT_SUBDIR, ExportError, export_tables, read_documents
+
+    try:
+        extraction = read_documents(out_dir)
+        if extraction.torn_last_line:
+            typer.echo(f"warning: skipped a torn last line in {out_dir / 'documents.jsonl'}", err=True)
+        written = export_tables(extraction.docs, out_dir / EXPORT_SUBDIR, fmt.value, lang.value)
+    except ExportError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code)
+    typer.echo(f"exported {len(extraction.docs)} document(s): " + ", ".join(str(p) for p in written))
+
+
+@app.command("review")
+def review_cli(
+    out_dir: Path = typer.Argument(..., help="The --out directory of `fazhi extract` (holds documents.jsonl)."),
+    dest: Optional[Path] = typer.Option(None, "--out", "-o", help="Where the pages go (default DIR/review)."),
+) -> None:
+    """Static HTML review pages (open index.html in a browser, no server). Exit 2 if DIR has no extraction output."""
+    from .export import ExportError
+    from .review import write_review
+
+    try:
+        index = write_review(out_dir, dest)
+    except ExportError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code)
+    typer.echo(f"wrote {index}")
+
+
+if __name__ == "__main__":
+    app()

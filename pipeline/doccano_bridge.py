@@ -113,15 +113,18 @@ def action_add_examples(client: Any, settings: dict[str, Any], args: dict[str, A
     out = []
     for ex in args["examples"]:
         example = client.create_example(pid, ex["text"], meta=ex.get("meta") or {})
-        span_ids: list[int] = []
-        for s in ex.get("spans", []):
-            made = client.create_span(pid, example.id, s["start"], s["end"], s["label_id"], confidence=s.get("confidence", 0.0))
-            span_ids.append(made.id)
-        n_rel = 0
-        for r in ex.get("relations", []):
-            client.create_relation(pid, example.id, span_ids[r["from"]], span_ids[r["to"]], r["type_id"], confidence=r.get("confidence", 0.0))
-            n_rel += 1
-        out.append({"id": example.id, "spans": len(span_ids), "relations": n_rel})
+        try:
+            span_ids: list[int] = []
+            for s in ex.get("spans", []):
+                made = client.create_span(pid, example.id, s["start"], s["end"], s["label_id"], confidence=s.get("confidence", 0.0))
+                span_ids.append(made.id)
+            for r in ex.get("relations", []):
+                client.create_relation(pid, example.id, span_ids[r["from"]], span_ids[r["to"]], r["type_id"])
+        except Exception:
+            # An example without its suggestions would be skipped by the next push: take it out again.
+            client.delete_example(pid, example.id)
+            raise
+        out.append({"id": example.id, "spans": len(span_ids), "relations": len(ex.get("relations", []))})
     return out
 
 
@@ -154,9 +157,26 @@ ACTIONS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Any]] = {
 }
 
 
+class LoginError(Exception):
+    pass
+
+
+def login_problem(err: BaseException, url: str) -> str:
+    """Why connecting failed, in words a person can act on."""
+    import requests
+
+    if isinstance(err, requests.exceptions.ConnectionError):
+        return f"cannot reach doccano at {url}: is the server running?"
+    response = getattr(err, "response", None)
+    if response is not None and response.status_code in (400, 401, 403):
+        return f"login to {url} refused (HTTP {response.status_code}): check the username and password or token"
+    return f"login to {url} failed: {type(err).__name__}: {err}"
+
+
 def one_line(err: BaseException, secrets: list[str]) -> str:
     """The error as one line, without any secret in it."""
-    text = " ".join(f"{type(err).__name__}: {err}".split())
+    text = str(err) if isinstance(err, LoginError) else f"{type(err).__name__}: {err}"
+    text = " ".join(text.split())
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
@@ -170,7 +190,10 @@ def main() -> int:
         settings = request["settings"]
         secrets = [str(settings.get(k) or "") for k in ("password", "token")]
         action = ACTIONS[request["action"]]
-        client = connect(settings)
+        try:
+            client = connect(settings)
+        except Exception as err:
+            raise LoginError(login_problem(err, settings["url"])) from None
         result = action(client, settings, request.get("args", {}))
         response: dict[str, Any] = {"ok": True, "result": result}
     except Exception as err:  # every failure goes back to the caller as one line

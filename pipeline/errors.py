@@ -46,6 +46,7 @@ E_DOCCANO_TIMEOUT = "doccano did not answer within {seconds} s"
 E_DOCCANO_NO_PROJECT = "no doccano project named {name!r}: push documents to it first"
 E_DOCCANO_WRONG_PROJECT = "doccano project {name!r} is a {kind} project; fazhi needs a SequenceLabeling project"
 E_DOCCANO_GRAPHEME = "doccano project {name!r} counts offsets in graphemes; turn grapheme mode off (fazhi converts UTF-16 offsets) or use another project"
+W_NOT_COLLABORATIVE = "project {name!r} is not collaborative: only {user} sees and can edit the suggestions (turn on collaborative annotation in the project settings)"
 E_PUSH_NO_DOCS = "no documents to push (give .txt files, corpus .jsonl files or directories)"
 E_PUSH_EMPTY_DOC = "{path}: empty document"
 E_PUSH_ORDER = "unknown order {order!r}: use input or uncertainty"
@@ -57,3 +58,9 @@ E_PULL_WOULD_OVERWRITE = "{n} file(s) in {out} differ from doccano ({first}, ...
 E_RETRAIN_INVALID = "{n} problem(s) in the corpus or the pulled documents; fix them first (fazhi corpus validate)"
 E_RETRAIN_NO_HELDOUT = "none of the held-out reports in {path} is in the corpus"
 E_RETRAIN_NO_TRAIN = "no training documents left after removing the held-out reports"
+
+# batch extraction
+E_TOO_LONG = "text has {n} characters, more than the limit of {limit} (--max-chars)"
+E_NO_INPUTS = "no input files found"
+E_OUT_EXISTS = "{path} already holds an extraction; use --resume to continue it or --force to start again"
+E_NO_MODEL = "model not found: {path} (run `make train` or pass --model)"
