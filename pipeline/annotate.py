@@ -77,10 +77,12 @@ class DoccanoSettings:
     token: Optional[str] = field(default=None, repr=False)
 
     def to_request(self) -> dict[str, Any]:
+        """The settings as the bridge reads them (sent on its stdin only)."""
         return {"url": self.url, "username": self.username, "password": self.password, "token": self.token}
 
     @property
     def secrets(self) -> list[str]:
+        """The values that must never appear in a message."""
         return [s for s in (self.password, self.token) if s]
 
 
@@ -185,6 +187,7 @@ def call_bridge(settings: DoccanoSettings, action: str, args: dict[str, Any], ti
 
 
 def check_project(info: dict[str, Any]) -> None:
+    """Refuse a project fazhi cannot work with (wrong type, grapheme offsets)."""
     if info["project_type"] != "SequenceLabeling":
         raise AnnotateError(errors.E_DOCCANO_WRONG_PROJECT.format(name=info["name"], kind=info["project_type"]))
     if info["grapheme_mode"]:
@@ -225,11 +228,13 @@ class Utf16Offsets:
             self._units = units
 
     def to_utf16(self, offset: int) -> int:
+        """Code point offset → UTF-16 code unit offset."""
         if not 0 <= offset <= self.length:
             raise ValueError(errors.E_OUT_OF_RANGE.format(n=self.length))
         return offset if self._units is None else self._units[offset]
 
     def from_utf16(self, offset: int) -> int:
+        """UTF-16 code unit offset → code point offset; refuses one inside a surrogate pair."""
         units = self._units
         end = self.length if units is None else units[-1]
         if not 0 <= offset <= end:
@@ -256,6 +261,7 @@ def from_utf16(text: str, offset: int) -> int:
 
 
 def text_sha1(text: str) -> str:
+    """The identity of a document's text (stored in the example's metadata)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
@@ -558,6 +564,7 @@ def read_export(zip_path: Path) -> tuple[list[dict[str, Any]], list[str], list[s
 
 
 def doc_line(doc: dict[str, Any]) -> str:
+    """A corpus document as one JSONL line (the exact bytes pull compares and writes)."""
     return json.dumps(doc, ensure_ascii=False) + "\n"
 
 

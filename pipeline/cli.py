@@ -61,7 +61,7 @@ def _overrides(ctx: typer.Context) -> dict:
 @app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def train_cli(
     ctx: typer.Context,
-    corpus: List[Path] = typer.Argument([Path("corpus/annotations")], help="Annotation files or directories."),
+    corpus: List[Path] = typer.Option([Path("corpus/annotations")], "--corpus", help="Annotation files or directories."),
     output: Path = typer.Option(Path("training"), "--output", "-o", help="Output directory (model-best, model-last, metrics.json)."),
     config: Path = typer.Option(Path("configs/ner.cfg"), "--config", "-c", help="Training config."),
 ) -> None:
@@ -113,7 +113,7 @@ def evaluate_cli(
 @app.command("cv", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def cv_cli(
     ctx: typer.Context,
-    corpus: List[Path] = typer.Argument([Path("corpus/annotations")], help="Annotation files or directories."),
+    corpus: List[Path] = typer.Option([Path("corpus/annotations")], "--corpus", help="Annotation files or directories."),
     output: Path = typer.Option(Path("training/cv/default"), "--output", "-o", help="Where fold models and cv.json/cv.md go."),
     config: Path = typer.Option(Path("configs/ner.cfg"), "--config", "-c", help="Training config."),
     workers: int = typer.Option(2, "--workers", help="Folds trained in parallel."),

@@ -40,10 +40,12 @@ def connect(settings: dict[str, Any]) -> Any:
 
 
 def find_project(client: Any, name: str) -> Any | None:
+    """The project called ``name`` among those the user is a member of."""
     return next((p for p in client.list_projects() if p.name == name), None)
 
 
 def project_info(client: Any, settings: dict[str, Any], project: Any, created: bool) -> dict[str, Any]:
+    """What the caller needs to know about a project, with its address in the UI."""
     return {
         "id": project.id,
         "name": project.name,
@@ -99,11 +101,13 @@ def action_ensure_project(client: Any, settings: dict[str, Any], args: dict[str,
 
 
 def action_find_project(client: Any, settings: dict[str, Any], args: dict[str, Any]) -> dict[str, Any] | None:
+    """The project by name, or None."""
     project = find_project(client, args["name"])
     return None if project is None else project_info(client, settings, project, False)
 
 
 def action_list_examples(client: Any, settings: dict[str, Any], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every example's id, text and metadata."""
     return [{"id": e.id, "text": e.text, "meta": e.meta or {}} for e in client.list_examples(args["project_id"])]
 
 
@@ -158,7 +162,7 @@ ACTIONS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Any]] = {
 
 
 class LoginError(Exception):
-    pass
+    """Connecting or logging in failed; the message is already fit to show."""
 
 
 def login_problem(err: BaseException, url: str) -> str:
@@ -184,6 +188,7 @@ def one_line(err: BaseException, secrets: list[str]) -> str:
 
 
 def main() -> int:
+    """Answer one request from stdin on stdout."""
     secrets: list[str] = []
     try:
         request = json.loads(sys.stdin.read())

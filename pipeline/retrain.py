@@ -129,11 +129,12 @@ def retrain(
         pull_result = pull(project, pulled, force=force, settings=settings)
         log(f"pulled {len(pull_result.added)} added, {len(pull_result.changed)} changed, {len(pull_result.unchanged)} unchanged into {pulled}")
     sources = [*corpus, *([pulled] if pulled.exists() else [])]
-    problems = validate_paths(sources)
+    problems = [str(p) for p in validate_paths(sources)]
     if pull_result is not None:
-        problems += pull_result.problems
+        # pull validated its files too; keep only what the validator cannot see (offsets doccano got wrong)
+        problems += [p for p in pull_result.problems if p not in problems]
     for p in problems:
-        log(str(p))
+        log(p)
     if problems:
         raise AnnotateError(errors.E_RETRAIN_INVALID.format(n=len(problems)))
     heldout_ids = read_heldout(heldout_file)

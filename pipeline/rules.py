@@ -1,0 +1,807 @@
+"""entity_rules: rule-based repair of the NER's entities, placed right after "ner".
+
+A character-level NER trained on a handful of reports gets boundaries and
+rare types wrong. This component re-reads ``doc.text`` with rules that follow
+the annotation spec and hold for reports from any province: measure-word
+patterns for COUNT, title marks and document type words for LAW, head words
+with their naming modifier for MECHANISM, type nouns with their place prefix
+for INSTITUTION, and boundary words for every span. No rule names a
+particular unit.
+
+Rule families (each switched on or off in the data, see ``FAMILIES``):
+
+- ``trim``: model spans lose leading function words, governing verbs and
+  trailing particles, are snapped to word boundaries, and are dropped when they
+  cross clause punctuation.
+- ``count``: numeral + 余/多 + magnitude + measure word; authoritative (it
+  replaces overlapping predictions and, with ``drop_unmatched``, removes model
+  COUNTs it does not confirm).
+- ``law``: 《》 titles by their type word (law → LAW, publication → no LAW),
+  national statute names, numbered five-year (普法) plans.
+- ``mechanism_fix`` / ``mechanism_add``: head word + naming modifier
+  candidates replace overlapping predictions / are added where the model has
+  nothing.
+- ``institution_fix`` / ``institution_add``: the same for type nouns with
+  place prefixes, named groups and named streets acting as the office.
+
+The tables are data (``corpus/rules/entity_rules.json``), loaded in
+``initialize`` and saved with the pipeline. Offsets are never changed: the
+rules read the cleaned ``doc.text`` (same length as the input) and set
+``doc.ents`` from character offsets.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import registry
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "entity_rules.json"
+FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
+CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+HAN = r"\u4e00-\u9fff"
+
+E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
+E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"
+
+Char = tuple[int, int]
+Ent = tuple[int, int, str]
+Word = tuple[int, int, str, str]
+
+
+@registry.misc("fazhi.jieba_words.v1")
+def jieba_words() -> Callable[[str], list[Word]]:
+    """Word segmentation with part-of-speech tags (jieba.posseg): ``text → [(start, end, word, flag)]``."""
+
+    def segment(text: str) -> list[Word]:
+        import logging
+
+        import jieba
+        import jieba.posseg as pseg
+
+        jieba.setLogLevel(logging.WARNING)
+        out: list[Word] = []
+        i = 0
+        for w in pseg.cut(text, HMM=True):
+            out.append((i, i + len(w.word), w.word, w.flag))
+            i += len(w.word)
+        return out
+
+    return segment
+
+
+def _longest_first(words: Iterable[str]) -> list[str]:
+    return sorted(set(words), key=lambda w: (-len(w), w))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in _longest_first(words))
+
+
+def _ends_with_any(text: str, words: Sequence[str]) -> Optional[str]:
+    for w in words:
+        if text.endswith(w):
+            return w
+    return None
+
+
+def _starts_with_any(text: str, words: Sequence[str]) -> Optional[str]:
+    for w in words:
+        if text.startswith(w):
+            return w
+    return None
+
+
+def _overlaps(a: Char | Ent, b: Char | Ent) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+class TextIndex:
+    """What the rules need to know about one text: bracket pairs, clauses and words."""
+
+    def __init__(self, text: str, clause_chars: str, segment: Optional[Callable[[str], list[Word]]] = None) -> None:
+        self.text = text
+        self.titles = [m.span() for m in re.finditer(r"《[^《》\n]{1,120}》", text)]
+        self.quotes = [m.span() for m in re.finditer(r"“[^“”\n]{1,60}”", text)]
+        self._clause_ends = [i for i, ch in enumerate(text) if ch in clause_chars]
+        self._segment = segment
+        self._words: Optional[list[Word]] = None
+        self._word_starts: list[int] = []
+
+    @property
+    def words(self) -> list[Word]:
+        if self._words is None:
+            self._words = self._segment(self.text) if self._segment else [(i, i + 1, ch, "x") for i, ch in enumerate(self.text)]
+            self._word_starts = [w[0] for w in self._words]
+        return self._words
+
+    def word_at(self, i: int) -> int:
+        """Index of the word covering character ``i``."""
+        _ = self.words
+        return max(0, bisect_right(self._word_starts, i) - 1)
+
+    def clause_start(self, i: int) -> int:
+        k = bisect_right(self._clause_ends, i - 1)
+        return self._clause_ends[k - 1] + 1 if k else 0
+
+    @staticmethod
+    def _inside(pairs: list[Char], s: int, e: int) -> Optional[Char]:
+        for a, b in pairs:
+            if a <= s and e <= b:
+                return (a, b)
+            if a > s:
+                break
+        return None
+
+    def in_title(self, s: int, e: int) -> Optional[Char]:
+        return self._inside(self.titles, s, e)
+
+    def in_quote(self, s: int, e: int) -> Optional[Char]:
+        return self._inside(self.quotes, s, e)
+
+    def crosses(self, s: int, e: int, chars: str) -> bool:
+        """True when ``text[s:e]`` contains one of ``chars`` outside quotes and titles."""
+        for i in range(s, e):
+            if self.text[i] in chars and not self.in_quote(i, i + 1) and not self.in_title(i, i + 1):
+                return True
+        return False
+
+
+# --------------------------------------------------------------------- COUNT
+
+
+@dataclass
+class CountRules:
+    units: list[str]
+    unit_blockers: dict[str, list[str]]
+    ordinal_prefixes: list[str]
+    cn_word_prefixes: list[str]
+    hotline_regex: str
+    formulas: list[str]
+    quote_max: int
+    indefinite_units: list[str]
+    quota_cues: list[str]
+    drop_unmatched: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CountRules":
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
+
+    def __post_init__(self) -> None:
+        self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
+        num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*)"
+        self.pattern = re.compile(num + r"(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + _alternation(self.units) + ")")
+        self.hotline = re.compile(self.hotline_regex)
+
+
+def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
+    """COUNT spans by the spec's grammar, without ordinals, dates, hotlines, formulas, quoted names and indefinite 一."""
+    text = index.text
+    out: list[Char] = []
+    for m in r.pattern.finditer(text):
+        s, e = m.span()
+        num, unit = m.group("num"), m.group("unit")
+        before = text[max(0, s - 2) : s]
+        prev = before[-1:] if before else ""
+        if any(before.endswith(p) for p in r.ordinal_prefixes):
+            continue
+        if prev and (prev.isdigit() or prev in ".-—–·/+~～" or (prev.isascii() and prev.isalpha())):
+            continue
+        cn = not num[0].isdigit()
+        if cn and any(before.endswith(p) for p in r.cn_word_prefixes):
+            continue
+        if cn and prev and prev in CN_NUMERALS:
+            continue
+        nxt = text[e : e + 4]
+        if _starts_with_any(nxt, r.unit_blockers.get(unit, [])):
+            continue
+        if not cn and not m.group("mag") and r.hotline.match(num):
+            continue
+        if not cn and nxt[:1].isdigit():
+            continue
+        if index.in_title(s, e):
+            continue
+        q = index.in_quote(s, e)
+        if q and q[1] - q[0] - 2 <= r.quote_max:
+            continue
+        if _in_formula(text, s, e, r.formulas):
+            continue
+        if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units:
+            clause = text[index.clause_start(s) : s]
+            if not any(c in clause for c in r.quota_cues):
+                continue
+        out.append((s, e))
+    return out
+
+
+def _in_formula(text: str, s: int, e: int, formulas: Sequence[str]) -> bool:
+    for f in formulas:
+        lo = max(0, s - len(f) + 1)
+        k = text.find(f, lo, e + len(f))
+        while k != -1 and k < e:
+            if k < e and k + len(f) > s:
+                return True
+            k = text.find(f, k + 1, e + len(f))
+    return False
+
+
+# ----------------------------------------------------------------------- LAW
+
+
+@dataclass
+class LawRules:
+    type_words: list[str]
+    not_type_endings: list[str]
+    publication_words: list[str]
+    compilation_words: list[str]
+    generic_compiled: list[str]
+    after_title_not_law: list[str]
+    national_laws: list[str]
+    law_name_prefix: str
+    name_blockers_after: list[str]
+    fields_of_law: list[str]
+    plan_regex: str
+    plan_continuations: list[str]
+    drop_unmatched: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "LawRules":
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
+
+    def __post_init__(self) -> None:
+        self.type_words = _longest_first(self.type_words)
+        self.publication_words = _longest_first(self.publication_words)
+        self.compilation_words = _longest_first(self.compilation_words)
+        self.names = re.compile(f"(?:{re.escape(self.law_name_prefix)})?(?:{_alternation(self.national_laws)})")
+        self.plan = re.compile(self.plan_regex)
+
+    def title_kind(self, inner: str) -> str:
+        """``law``, ``publication`` or ``other`` for the text inside 《》."""
+        core = re.sub(r"[（(][^（）()]*[）)]\s*$", "", inner).strip()
+        comp = _ends_with_any(core, self.compilation_words)
+        if comp and core.endswith(("汇编", "选编")):
+            rest = core[: -len(comp)]
+            rest = rest[:-2] if rest.endswith("文件") else rest
+            if _ends_with_any(rest, _longest_first(self.generic_compiled)) or not _ends_with_any(rest, self.type_words):
+                return "publication"
+            return "law"
+        if _ends_with_any(core, self.not_type_endings):
+            return "other"
+        if _ends_with_any(core, self.publication_words):
+            return "publication"
+        if _ends_with_any(core, self.type_words):
+            return "law"
+        return "other"
+
+
+def find_laws(index: TextIndex, r: LawRules, place_prefix: Callable[[TextIndex, int], int]) -> tuple[list[Char], list[Char]]:
+    """(LAW spans, spans where LAW is wrong): titles by type word, statute names, five-year plans."""
+    text = index.text
+    laws: list[Char] = []
+    vetoes: list[Char] = []
+    for s, e in index.titles:
+        if _starts_with_any(text[e : e + 4], r.after_title_not_law) or r.title_kind(text[s + 1 : e - 1]) != "law":
+            vetoes.append((s, e))
+        else:
+            laws.append((s, e))
+    for m in r.names.finditer(text):
+        s, e = m.span()
+        if index.in_title(s, e):
+            continue
+        q = index.in_quote(s, e)
+        blocked = bool(q and (q[0] + 1, q[1] - 1) != (s, e)) or bool(_starts_with_any(text[e : e + 4], r.name_blockers_after))
+        blocked = blocked or _in_field_list(text, s, e, r.fields_of_law)
+        (vetoes if blocked else laws).append((s, e))
+    for m in r.plan.finditer(text):
+        s, e = m.span()
+        if index.in_title(s, e):
+            continue
+        cont = _starts_with_any(text[e:], _longest_first(r.plan_continuations))
+        if cont:
+            e += len(cont)
+        if not text[s] == "“":
+            s = place_prefix(index, s)
+        laws.append((s, e))
+    return laws, vetoes
+
+
+def _in_field_list(text: str, s: int, e: int, fields: Sequence[str]) -> bool:
+    """True when the name is one item of a list that also names fields of law (宪法、民法、刑法…)."""
+    window_s, window_e = max(0, s - 12), min(len(text), e + 12)
+    left = re.split(r"[、及和与，。；：\n]", text[window_s:s])
+    right = re.split(r"[、及和与，。；：\n]", text[e:window_e])
+    if len(left) < 2 and len(right) < 2:
+        return False
+    neighbours = ([left[-2]] if len(left) >= 2 and left[-1] == "" else []) + ([right[1]] if len(right) >= 2 and right[0] == "" else [])
+    return any(n.rstrip("等") in fields for n in neighbours)
+
+
+def law_like(text: str, r: LawRules) -> bool:
+    """Whether a model LAW span looks like a law: a 《》 title or a name ending in a type word."""
+    t = text.strip()
+    if t.startswith("《") and t.endswith("》"):
+        return r.title_kind(t[1:-1]) == "law"
+    return bool(_ends_with_any(t, r.type_words)) and not _ends_with_any(t, r.not_type_endings)
+
+
+# ----------------------------------------------------------------- MECHANISM
+
+
+@dataclass
+class MechanismRules:
+    heads: list[str]
+    quoted_heads: list[str]
+    head_blockers_after: list[str]
+    generic_modifiers: list[str]
+    boundary_words: list[str]
+    conjunctions: list[str]
+    conjunct_stop_endings: list[str]
+    max_len: int = 24
+    quoted_prefix_max: int = 6
+    min_modifier: int = 2
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "MechanismRules":
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
+
+    def __post_init__(self) -> None:
+        self.heads = _longest_first(self.heads)
+        self.boundary_words = _longest_first(self.boundary_words)
+        self.conjunct_stop_endings = _longest_first(self.conjunct_stop_endings)
+        self.head_re = re.compile(_alternation(self.heads))
+        self.quoted_head_re = re.compile("”(?:" + _alternation(self.quoted_heads) + ")")
+
+
+def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[str]) -> list[Char]:
+    """MECHANISM candidates: a head word and its naming modifier, extended left to a boundary."""
+    text = index.text
+    out: list[Char] = []
+    for m in r.head_re.finditer(text):
+        hs, he = m.span()
+        if text[he : he + 1] == "”":
+            span = _quoted_head(index, hs, he, r, owner_ends)
+        else:
+            if _starts_with_any(text[he : he + 4], r.head_blockers_after):
+                continue
+            s = _extend_modifier(index, hs, r, owner_ends)
+            span = (s, he) if s is not None else None
+        if span and not index.in_title(*span) and _specific(text[span[0] : span[1]], r):
+            out.append(span)
+    for m in r.quoted_head_re.finditer(text):
+        q = index.in_quote(m.start(), m.start() + 1)
+        if q and not index.in_title(q[0], m.end()):
+            out.append((q[0], m.end()))
+    return out
+
+
+def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_ends: Sequence[str]) -> Optional[Char]:
+    """A head closing a quote: “X机制” → X机制 (guideline M1); a short qualifier before it stays with the quotes (行政执法“三项制度”)."""
+    q = index.in_quote(hs, he + 1)
+    if not q or q[1] != he + 1:
+        return None
+    text = index.text
+    s = _extend_modifier(index, q[0], r, owner_ends, stop_at_conjunction=True)
+    if s is not None and 0 < q[0] - s <= r.quoted_prefix_max:
+        return (s, q[1])
+    return (q[0] + 1, he)
+
+
+def _extend_modifier(index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False) -> Optional[int]:
+    """Start of the naming modifier before ``head_start``; None when no boundary is found within ``max_len``."""
+    text = index.text
+    p = head_start
+    floor = max(0, head_start - r.max_len)
+    clause_s = index.clause_start(head_start)
+    while p > floor:
+        if p <= clause_s:
+            return p
+        ch = text[p - 1]
+        if ch == "”":
+            q = index.in_quote(p - 1, p)
+            if not q:
+                return p
+            p = q[0]
+            continue
+        if ch in "“《》（）()[]【】 \t" or ch.isdigit():
+            return p
+        left = text[clause_s:p]
+        if _ends_with_any(left, r.boundary_words) or _ends_with_any(left, owner_ends):
+            return p
+        if ch in r.conjunctions:
+            conj_left = text[clause_s : p - 1]
+            if stop_at_conjunction or _ends_with_any(conj_left, r.conjunct_stop_endings) or _ends_with_any(conj_left, r.heads):
+                return p
+        p -= 1
+    return p if p <= clause_s else None
+
+
+def _specific(span_text: str, r: MechanismRules) -> bool:
+    t = span_text.strip("“”")
+    t = t.lstrip("和及与、的")
+    head = _ends_with_any(t, r.heads) or _ends_with_any(t, r.quoted_heads) or ""
+    mod = t[: len(t) - len(head)].strip("“”")
+    if not head:
+        return False
+    return len(mod) >= r.min_modifier and mod not in r.generic_modifiers
+
+
+# --------------------------------------------------------------- INSTITUTION
+
+
+@dataclass
+class InstitutionRules:
+    standalone: list[str]
+    group_nouns: list[str]
+    sub_bodies: list[str]
+    bare_prefixes: list[str]
+    place_suffixes: list[str]
+    place_flags: list[str]
+    name_flags: list[str]
+    org_prefixes: list[str]
+    blockers_after: list[str]
+    blockers_after_place: list[str]
+    group_boundary_words: list[str]
+    group_generic: list[str]
+    org_endings: list[str]
+    group_max_len: int = 22
+    named_places: bool = True
+    place_units: Optional[list[str]] = None
+    drop_unmatched: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "InstitutionRules":
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
+
+    def __post_init__(self) -> None:
+        self.standalone = _longest_first(self.standalone)
+        self.group_nouns = _longest_first(self.group_nouns)
+        self.group_boundary_words = _longest_first(self.group_boundary_words)
+        self.org_endings = _longest_first(self.org_endings)
+        self.place_units = self.place_units or ["街道", "社区"]
+        self.type_re = re.compile(_alternation(self.standalone))
+        self.group_re = re.compile(_alternation(self.group_nouns))
+        self.unit_re = re.compile(_alternation(self.place_units))
+
+
+def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, owners: bool = False) -> int:
+    """Start of the place name (and, with ``owners``, owner bodies) written right before ``s``.
+
+    Words are taken from the right while jieba tags them as places or they end
+    in an administrative suffix; a bare 区/市/街道/社区 right before the type
+    noun is kept too (guideline I1).
+    """
+    words = index.words
+    k = index.word_at(s - 1) if s > 0 else -1
+    start = s
+    clause_s = index.clause_start(s)
+    took_place = False
+    while k >= 0:
+        ws, we, w, flag = words[k]
+        if we != start or ws < clause_s:
+            break
+        is_place = flag in r.place_flags or (len(w) >= 2 and w.endswith(tuple(r.place_suffixes)) and w not in r.bare_prefixes)
+        is_unit = w in r.place_units or w in ("区", "市", "省", "县")
+        is_name_before_unit = flag in r.name_flags and 1 < len(w) <= 4 and start < s and index.text[start:].startswith(tuple(r.place_units))
+        is_owner = owners and (w in r.standalone or w in r.org_prefixes)
+        is_org_prefix = w in r.org_prefixes and took_place
+        if is_place or is_name_before_unit or is_owner or is_org_prefix or (is_unit and (start == s or took_place)):
+            start = ws
+            took_place = took_place or is_place or is_name_before_unit
+            k -= 1
+            continue
+        if w in ("人民政府", "委") and took_place:
+            start = ws
+            k -= 1
+            continue
+        break
+    return start
+
+
+def find_institutions(index: TextIndex, r: InstitutionRules) -> list[Char]:
+    """INSTITUTION candidates: type nouns with place prefix, named groups, named streets acting as the office."""
+    text = index.text
+    cands: list[Char] = []
+    for m in r.type_re.finditer(text):
+        s, e = m.span()
+        if _starts_with_any(text[e : e + 4], r.blockers_after) or index.in_title(s, e):
+            continue
+        q = index.in_quote(s, e)
+        if q and q[1] - q[0] > e - s + 2:
+            continue
+        start = place_prefix_start(index, s, r, owners=m.group() in r.sub_bodies)
+        cands.append((start, e))
+    for m in r.group_re.finditer(text):
+        s, e = m.span()
+        if _starts_with_any(text[e : e + 4], r.blockers_after) or index.in_title(s, e):
+            continue
+        start = _extend_group(index, s, r)
+        if start is None or start == s:
+            continue
+        name = text[start:e]
+        if name in r.group_generic or len(name.strip("“”")) < 3:
+            continue
+        cands.append((start, e))
+    if r.named_places:
+        cands += _named_places(index, r)
+    cands = [c for c in cands if not index.crosses(c[0], c[1], "，。；：、\n")]
+    return _longest_non_overlapping(cands)
+
+
+def _extend_group(index: TextIndex, s: int, r: InstitutionRules) -> Optional[int]:
+    text = index.text
+    p = s
+    floor = max(0, s - r.group_max_len)
+    clause_s = index.clause_start(s)
+    while p > floor:
+        if p <= clause_s:
+            return p
+        ch = text[p - 1]
+        if ch == "”":
+            q = index.in_quote(p - 1, p)
+            if not q:
+                return p
+            p = q[0]
+            continue
+        if ch in "“《》（）()[]【】 \t" or ch.isdigit() or ch in "个家所":
+            return p
+        if _ends_with_any(text[clause_s:p], r.group_boundary_words):
+            return p
+        p -= 1
+    return None
+
+
+def _named_places(index: TextIndex, r: InstitutionRules) -> list[Char]:
+    """A named street or community acting as the office (guideline I4): X街道 / X社区 with X a place name."""
+    text = index.text
+    words = index.words
+    out: list[Char] = []
+    for m in r.unit_re.finditer(text):
+        s, e = m.span()
+        k = index.word_at(s - 1) if s > 0 else -1
+        if k < 0:
+            continue
+        ws, we, w, flag = words[k]
+        if we != s or not (flag in r.name_flags or flag in r.place_flags) or len(w) < 2:
+            continue
+        if index.in_title(ws, e) or index.in_quote(ws, e):
+            continue
+        if _starts_with_any(text[e : e + 6], r.blockers_after_place) or _starts_with_any(text[e : e + 4], r.blockers_after):
+            continue
+        start = place_prefix_start(index, ws, r)
+        out.append((start, e))
+    return out
+
+
+def _longest_non_overlapping(cands: Iterable[Char]) -> list[Char]:
+    chosen: list[Char] = []
+    for c in sorted(set(cands), key=lambda c: (-(c[1] - c[0]), c[0])):
+        if not any(_overlaps(c, o) for o in chosen):
+            chosen.append(c)
+    return sorted(chosen)
+
+
+def institution_like(span_text: str, r: InstitutionRules) -> bool:
+    return bool(_ends_with_any(span_text.strip("“”"), r.org_endings))
+
+
+# ---------------------------------------------------------------------- TRIM
+
+
+@dataclass
+class TrimRules:
+    leading: list[str]
+    leading_by_label: dict[str, list[str]]
+    trailing: list[str]
+    snap_to_words: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrimRules":
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
+
+
+def trim_span(index: TextIndex, ent: Ent, r: TrimRules, hard: str) -> Optional[Ent]:
+    """A model span with its boundaries repaired, or None when it cannot be an entity."""
+    s, e, label = ent
+    text = index.text
+    if index.crosses(s, e, hard):
+        return None
+    leading = _longest_first(r.leading + r.leading_by_label.get(label, []))
+    trailing = _longest_first(r.trailing)
+    changed = True
+    while changed and e - s > 1:
+        changed = False
+        w = _starts_with_any(text[s:e], leading)
+        if w and e - s - len(w) >= 2:
+            s += len(w)
+            changed = True
+        w = _ends_with_any(text[s:e], trailing)
+        if w and e - s - len(w) >= 2:
+            e -= len(w)
+            changed = True
+    if text[s:e].count("“") > text[s:e].count("”") and text[e : e + 1] == "”":
+        e += 1
+    if r.snap_to_words and label != "COUNT":
+        s, e = _snap(index, s, e)
+    return (s, e, label) if e > s else None
+
+
+def _snap(index: TextIndex, s: int, e: int) -> Char:
+    """Move a boundary that cuts a word by one character: drop a lone first character of a word running past the end, take a lone last character of a word running in from the start."""
+    words = index.words
+    ws, we, _, _ = words[index.word_at(e - 1)]
+    if ws == e - 1 and we > e and e - s > 2:
+        e -= 1
+    ws, we, _, _ = words[index.word_at(s)]
+    if ws == s - 1 and we > s:
+        s -= 1
+    return s, e
+
+
+# ----------------------------------------------------------------- component
+
+
+@dataclass
+class EntityRuleTables:
+    families: dict[str, bool]
+    hard: str
+    clause: str
+    count: CountRules
+    law: LawRules
+    mechanism: MechanismRules
+    institution: InstitutionRules
+    trim: TrimRules
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "EntityRuleTables":
+        fams = {k: bool(v) for k, v in d.get("families", {}).items() if not k.startswith("_")}
+        for k in fams:
+            if k not in FAMILIES:
+                raise ValueError(E_UNKNOWN_FAMILY.format(name=k, known=", ".join(FAMILIES)))
+        return cls(
+            families={f: fams.get(f, True) for f in FAMILIES},
+            hard=d["punctuation"]["hard"],
+            clause=d["punctuation"]["clause"],
+            count=CountRules.from_dict(d["count"]),
+            law=LawRules.from_dict(d["law"]),
+            mechanism=MechanismRules.from_dict(d["mechanism"]),
+            institution=InstitutionRules.from_dict(d["institution"]),
+            trim=TrimRules.from_dict(d["trim"]),
+            raw=copy.deepcopy(dict(d)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = copy.deepcopy(self.raw)
+        out["families"] = dict(self.families)
+        return out
+
+
+class EntityRules:
+    """Repairs ``doc.ents`` after the NER with the rule families in the data (see module docstring)."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "entity_rules",
+        *,
+        families: Optional[list[str]] = None,
+        segmenter: Optional[Callable[[str], list[Word]]] = None,
+    ) -> None:
+        self.name = name
+        self.families = families
+        self.segmenter = segmenter or jieba_words()
+        self.tables: Optional[EntityRuleTables] = None
+
+    def initialize(self, get_examples: Optional[Callable[[], Iterable]] = None, *, nlp: Optional[Language] = None, rules: Optional[dict[str, Any]] = None) -> None:
+        """Load the rule tables (from the config, or the project's default file)."""
+        self.set_rules(rules if rules is not None else srsly.read_json(DEFAULT_RULES_PATH))
+
+    def set_rules(self, rules: dict[str, Any]) -> None:
+        self.tables = EntityRuleTables.from_dict(rules)
+        if self.families is not None:
+            for f in self.families:
+                if f not in FAMILIES:
+                    raise ValueError(E_UNKNOWN_FAMILY.format(name=f, known=", ".join(FAMILIES)))
+            self.tables.families = {f: f in self.families for f in FAMILIES}
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.tables is None:
+            raise ValueError(E_NO_RULES)
+        ents = apply_rules(doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents], self.tables, self.segmenter)
+        spans = []
+        for s, e, label in ents:
+            span = doc.char_span(s, e, label=label, alignment_mode="strict") or doc.char_span(s, e, label=label, alignment_mode="contract")
+            if span is not None and len(span):
+                spans.append(span)
+        doc.ents = _drop_overlaps(spans)
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.tables is not None:
+            srsly.write_json(path / "rules.json", self.tables.to_dict())
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "EntityRules":
+        f = Path(path) / "rules.json"
+        if f.exists():
+            self.set_rules(srsly.read_json(f))
+        return self
+
+
+def _drop_overlaps(spans: list) -> list:
+    out: list = []
+    end = -1
+    for sp in sorted(spans, key=lambda sp: (sp.start, -sp.end)):
+        if sp.start >= end:
+            out.append(sp)
+            end = sp.end
+    return out
+
+
+def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None) -> list[Ent]:
+    """The repaired entity list for ``text`` given the model's entities (character offsets)."""
+    fam = t.families
+    index = TextIndex(text, t.clause, segmenter)
+    ents: list[Ent] = list(model_ents)
+    if fam["trim"]:
+        ents = [x for x in (trim_span(index, e, t.trim, t.hard) for e in ents) if x is not None]
+
+    asserted: list[Ent] = []
+    if fam["law"]:
+        laws, vetoes = find_laws(index, t.law, lambda ix, s: place_prefix_start(ix, s, t.institution))
+        ents = [e for e in ents if not (e[2] == "LAW" and any(_overlaps(e, v) for v in vetoes))]
+        if t.law.drop_unmatched:
+            ents = [e for e in ents if e[2] != "LAW" or any(_overlaps(e, l) for l in laws) or law_like(text[e[0] : e[1]], t.law)]
+        asserted += [(s, e, "LAW") for s, e in laws]
+    if fam["count"]:
+        counts = find_counts(index, t.count)
+        if t.count.drop_unmatched:
+            ents = [e for e in ents if e[2] != "COUNT" or any(_overlaps(e, c) for c in counts)]
+        asserted += [(s, e, "COUNT") for s, e in counts]
+    accepted: list[Ent] = []
+    for a in sorted(asserted, key=lambda a: (0 if a[2] == "LAW" else 1, -(a[1] - a[0]), a[0])):
+        if not any(_overlaps(a, o) for o in accepted):
+            accepted.append(a)
+    ents = [e for e in ents if not any(_overlaps(e, a) for a in accepted)]
+
+    candidates: list[tuple[Ent, bool, bool]] = []
+    if fam["institution_fix"] or fam["institution_add"]:
+        r = t.institution
+        if fam["institution_fix"] and r.drop_unmatched:
+            ents = [e for e in ents if e[2] != "INSTITUTION" or institution_like(text[e[0] : e[1]], r)]
+        candidates += [((s, e, "INSTITUTION"), fam["institution_fix"], fam["institution_add"]) for s, e in find_institutions(index, r)]
+    if fam["mechanism_fix"] or fam["mechanism_add"]:
+        owner_ends = _longest_first(t.institution.standalone)
+        candidates += [((s, e, "MECHANISM"), fam["mechanism_fix"], fam["mechanism_add"]) for s, e in find_mechanisms(index, t.mechanism, owner_ends)]
+    taken: list[Ent] = []
+    for cand, fix, add in candidates:
+        if any(_overlaps(cand, a) for a in accepted) or any(_overlaps(cand, o) for o in taken):
+            continue
+        hit = [e for e in ents if _overlaps(cand, e)]
+        if (hit and fix) or (not hit and add):
+            taken.append(cand)
+            ents = [e for e in ents if not _overlaps(cand, e)]
+    return sorted(set(accepted + taken + ents))
+
+
+@Language.factory(
+    "entity_rules",
+    assigns=["doc.ents"],
+    requires=["doc.ents"],
+    default_config={"families": None, "segmenter": {"@misc": "fazhi.jieba_words.v1"}},
+)
+def make_entity_rules(nlp: Language, name: str, families: Optional[list[str]], segmenter: Callable[[str], list[Word]]) -> EntityRules:
+    return EntityRules(nlp, name, families=families, segmenter=segmenter)
