@@ -205,8 +205,6 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
             continue
         if not cn and not m.group("mag") and r.hotline.match(num):
             continue
-        if not cn and nxt[:1].isdigit():
-            continue
         if index.in_title(s, e):
             continue
         q = index.in_quote(s, e)
