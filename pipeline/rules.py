@@ -34,7 +34,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence
 
@@ -121,6 +121,22 @@ class TextIndex:
             self._words = self._segment(self.text) if self._segment else [(i, i + 1, ch, "x") for i, ch in enumerate(self.text)]
             self._word_starts = [w[0] for w in self._words]
         return self._words
+
+    def is_word_start(self, i: int) -> bool:
+        """Whether a word starts at ``i`` (or ``i`` is the end of the text)."""
+        _ = self.words
+        if i >= len(self.text) or i <= 0:
+            return True
+        k = bisect_right(self._word_starts, i) - 1
+        return k >= 0 and self._word_starts[k] == i
+
+    def ends_with_word(self, s: int, p: int, words: Sequence[str]) -> Optional[str]:
+        """The longest of ``words`` that ends at ``p`` (not before ``s``) and sits on word boundaries."""
+        left = self.text[s:p]
+        for w in words:
+            if left.endswith(w) and self.is_word_start(p) and self.is_word_start(p - len(w)):
+                return w
+        return None
 
     def word_at(self, i: int) -> int:
         """Index of the word covering character ``i``."""
@@ -346,6 +362,8 @@ class MechanismRules:
     max_len: int = 24
     quoted_prefix_max: int = 6
     min_modifier: int = 2
+    quoted_suffix_trim: list[str] = field(default_factory=list)
+    quoted_suffix_drop: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "MechanismRules":
@@ -360,12 +378,15 @@ class MechanismRules:
         self.quoted_head_re = re.compile("”(?:" + _alternation(self.quoted_heads) + ")")
 
 
-def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[str]) -> list[Char]:
-    """MECHANISM candidates: a head word and its naming modifier, extended left to a boundary."""
+def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[str]) -> tuple[list[Char], list[Char]]:
+    """(MECHANISM candidates, generic head phrases): a head word with its naming modifier, extended left to a boundary."""
     text = index.text
     out: list[Char] = []
+    generic: list[Char] = []
     for m in r.head_re.finditer(text):
         hs, he = m.span()
+        if index.in_title(hs, he):
+            continue
         if text[he : he + 1] == "”":
             span = _quoted_head(index, hs, he, r, owner_ends)
         else:
@@ -373,13 +394,18 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
                 continue
             s = _extend_modifier(index, hs, r, owner_ends)
             span = (s, he) if s is not None else None
-        if span and not index.in_title(*span) and _specific(text[span[0] : span[1]], r):
+        if span is None:
+            continue
+        verdict = _specific(text[span[0] : span[1]], r)
+        if verdict == "specific":
             out.append(span)
+        elif verdict == "generic":
+            generic.append(span)
     for m in r.quoted_head_re.finditer(text):
         q = index.in_quote(m.start(), m.start() + 1)
         if q and not index.in_title(q[0], m.end()):
             out.append((q[0], m.end()))
-    return out
+    return out, generic
 
 
 def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_ends: Sequence[str]) -> Optional[Char]:
@@ -387,7 +413,6 @@ def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_en
     q = index.in_quote(hs, he + 1)
     if not q or q[1] != he + 1:
         return None
-    text = index.text
     s = _extend_modifier(index, q[0], r, owner_ends, stop_at_conjunction=True)
     if s is not None and 0 < q[0] - s <= r.quoted_prefix_max:
         return (s, q[1])
@@ -395,42 +420,85 @@ def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_en
 
 
 def _extend_modifier(index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False) -> Optional[int]:
-    """Start of the naming modifier before ``head_start``; None when no boundary is found within ``max_len``."""
+    """Start of the naming modifier before ``head_start``; None when no boundary is found within ``max_len``.
+
+    Quoted parts are taken whole; 和/及/与/、 join modifiers that share the head
+    (guideline M4) unless the conjunct before them is a complete phrase of its
+    own (it ends in a head or another system noun). A span that would start
+    with a conjunction takes the conjunct before it too.
+    """
     text = index.text
     p = head_start
+    if p > 0 and text[p - 1] in r.conjunctions:
+        return head_start
     floor = max(0, head_start - r.max_len)
     clause_s = index.clause_start(head_start)
+    found = None
     while p > floor:
         if p <= clause_s:
-            return p
+            found = p
+            break
         ch = text[p - 1]
         if ch == "”":
             q = index.in_quote(p - 1, p)
             if not q:
-                return p
+                found = p
+                break
             p = q[0]
             continue
         if ch in "“《》（）()[]【】 \t" or ch.isdigit():
-            return p
-        left = text[clause_s:p]
-        if _ends_with_any(left, r.boundary_words) or _ends_with_any(left, owner_ends):
-            return p
+            found = p
+            break
+        if index.ends_with_word(clause_s, p, r.boundary_words) or index.ends_with_word(clause_s, p, owner_ends):
+            found = p
+            break
         if ch in r.conjunctions:
             conj_left = text[clause_s : p - 1]
             if stop_at_conjunction or _ends_with_any(conj_left, r.conjunct_stop_endings) or _ends_with_any(conj_left, r.heads):
-                return p
+                found = p
+                break
         p -= 1
-    return p if p <= clause_s else None
+    if found is None:
+        return p if p <= clause_s else None
+    if found < head_start and text[found] in "和与及" and owner_ends:
+        again = _extend_modifier(index, found, r, (), stop_at_conjunction)
+        if again is not None and again < found:
+            return again
+    return found
 
 
-def _specific(span_text: str, r: MechanismRules) -> bool:
+def _specific(span_text: str, r: MechanismRules) -> str:
+    """``specific``, ``generic`` (a bare head or one with a generic modifier) or ``none``."""
     t = span_text.strip("“”")
-    t = t.lstrip("和及与、的")
     head = _ends_with_any(t, r.heads) or _ends_with_any(t, r.quoted_heads) or ""
-    mod = t[: len(t) - len(head)].strip("“”")
     if not head:
-        return False
-    return len(mod) >= r.min_modifier and mod not in r.generic_modifiers
+        return "none"
+    mod = t[: len(t) - len(head)].strip("“”")
+    if mod in r.generic_modifiers or not mod:
+        return "generic"
+    if len(mod) < r.min_modifier or mod[0] in "和与及、的":
+        return "none"
+    return "specific"
+
+
+def quoted_name_fix(index: TextIndex, ent: Ent, r: MechanismRules) -> Optional[Ent]:
+    """A model MECHANISM that is a quoted name plus a non-head word: keep the quoted name, or drop it (activity, style, requirement)."""
+    s, e, label = ent
+    text = index.text
+    if label != "MECHANISM":
+        return ent
+    q = index.in_quote(s, s + 1) if text[s] != "“" else index.in_quote(s, s + 2)
+    if q and (q[0] + 1, q[1] - 1) == (s, e):
+        return (q[0], q[1], label)
+    if text[s] == "“" and q and q[0] == s and e > q[1]:
+        rest = text[q[1] : e]
+        if _starts_with_any(rest, r.quoted_suffix_drop):
+            return None
+        if rest in r.quoted_suffix_trim:
+            return (q[0], q[1], label)
+    if text[s] == "“" and q and q[1] == e and _starts_with_any(text[e : e + 4], r.quoted_suffix_drop):
+        return None
+    return ent
 
 
 # --------------------------------------------------------------- INSTITUTION
@@ -553,7 +621,7 @@ def _extend_group(index: TextIndex, s: int, r: InstitutionRules) -> Optional[int
             continue
         if ch in "“《》（）()[]【】 \t" or ch.isdigit() or ch in "个家所":
             return p
-        if _ends_with_any(text[clause_s:p], r.group_boundary_words):
+        if index.ends_with_word(clause_s, p, r.group_boundary_words):
             return p
         p -= 1
     return None
@@ -783,7 +851,11 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
         candidates += [((s, e, "INSTITUTION"), fam["institution_fix"], fam["institution_add"]) for s, e in find_institutions(index, r)]
     if fam["mechanism_fix"] or fam["mechanism_add"]:
         owner_ends = _longest_first(t.institution.standalone)
-        candidates += [((s, e, "MECHANISM"), fam["mechanism_fix"], fam["mechanism_add"]) for s, e in find_mechanisms(index, t.mechanism, owner_ends)]
+        mechs, generic = find_mechanisms(index, t.mechanism, owner_ends)
+        if fam["mechanism_fix"]:
+            ents = [x for x in (quoted_name_fix(index, e, t.mechanism) for e in ents) if x is not None]
+            ents = [e for e in ents if not (e[2] == "MECHANISM" and any(g[1] == e[1] and e[0] <= g[0] for g in generic))]
+        candidates += [((s, e, "MECHANISM"), fam["mechanism_fix"], fam["mechanism_add"]) for s, e in mechs]
     taken: list[Ent] = []
     for cand, fix, add in candidates:
         if any(_overlaps(cand, a) for a in accepted) or any(_overlaps(cand, o) for o in taken):
