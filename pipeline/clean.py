@@ -4,7 +4,7 @@ Reports carry ``[bookmark: _Hlk…]`` artefacts from .docx conversion, odd
 whitespace, and half-width punctuation as often as full-width. The tokenizer
 cleans every text before segmenting it, replacing characters one for one:
 artefacts become spaces, odd spaces a plain space, half-width punctuation its
-full-width form, full-width digits ASCII digits. Because the length never
+full-width form (a ``.`` only after Chinese text), full-width digits ASCII digits. Because the length never
 changes, every offset into the cleaned ``doc.text`` is an offset into the
 original text, which is kept in ``doc.user_data["raw_text"]`` when it differs.
 Training and extraction go through the same tokenizer, so the model only ever
@@ -30,12 +30,15 @@ CHAR_MAP = str.maketrans(
     }
 )
 NUMBER_COMMA_RE = re.compile(r"(?<=\d)，(?=\d{3})")
+# a half-width full stop after Chinese text (not a decimal point or a list marker "1.")
+FULL_STOP_RE = re.compile(r"(?<=[\u4e00-\u9fff%）”》])\.(?=\s|$|[\u4e00-\u9fff“《（])")
 RAW_KEY = "raw_text"
 
 
 def clean_text(text: str) -> str:
     """Length-preserving cleaning (``len(clean_text(t)) == len(t)``)."""
     out = ARTEFACT_RE.sub(lambda m: " " * len(m.group()), text).translate(CHAR_MAP)
+    out = FULL_STOP_RE.sub("。", out)
     return NUMBER_COMMA_RE.sub(",", out)  # keep thousands separators inside numbers
 
 

@@ -254,9 +254,11 @@ def link_records(
 def _noun_after(text: str, pos: int, rules: ActivityRules) -> str:
     """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
     m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, text[pos:])
-    if not m or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", m.group(0)):
+    if not m or not re.match(r"[\u4e00-\u9fff“]", m.group(0)) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", m.group(0)):
         return ""
     noun = re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", m.group(0))[0]
+    cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
+    noun = noun[:cut]
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun

@@ -134,7 +134,7 @@ class TextIndex:
         """The longest of ``words`` that ends at ``p`` (not before ``s``) and sits on word boundaries."""
         left = self.text[s:p]
         for w in words:
-            if left.endswith(w) and self.is_word_start(p) and self.is_word_start(p - len(w)):
+            if left.endswith(w) and self.is_word_start(p - len(w)) and (len(w) > 1 or self.is_word_start(p)):
                 return w
         return None
 
@@ -354,9 +354,10 @@ def law_like(text: str, r: LawRules) -> bool:
 class MechanismRules:
     heads: list[str]
     quoted_heads: list[str]
-    head_blockers_after: list[str]
+    head_blockers_after: dict[str, list[str]]
     generic_modifiers: list[str]
     boundary_words: list[str]
+    owner_prefixes: list[str]
     conjunctions: list[str]
     conjunct_stop_endings: list[str]
     max_len: int = 24
@@ -364,6 +365,11 @@ class MechanismRules:
     min_modifier: int = 2
     quoted_suffix_trim: list[str] = field(default_factory=list)
     quoted_suffix_drop: list[str] = field(default_factory=list)
+    not_head_before: list[str] = field(default_factory=list)
+    false_heads: list[str] = field(default_factory=list)
+    list_items: bool = True
+    list_item_generic_endings: list[str] = field(default_factory=list)
+    list_max_item: int = 12
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "MechanismRules":
@@ -372,10 +378,16 @@ class MechanismRules:
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
+        self.head_blockers_after = {k: _longest_first(v) for k, v in self.head_blockers_after.items() if not k.startswith("_")}
         self.boundary_words = _longest_first(self.boundary_words)
+        self.owner_prefixes = _longest_first(self.owner_prefixes)
         self.conjunct_stop_endings = _longest_first(self.conjunct_stop_endings)
         self.head_re = re.compile(_alternation(self.heads))
         self.quoted_head_re = re.compile("”(?:" + _alternation(self.quoted_heads) + ")")
+        self.list_re = re.compile("等(?:工作)?(?:" + _alternation(self.heads) + ")")
+
+    def blockers_after(self, head: str) -> list[str]:
+        return self.head_blockers_after.get(head, self.head_blockers_after.get("*", []))
 
 
 def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[str]) -> tuple[list[Char], list[Char]]:
@@ -387,10 +399,13 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         hs, he = m.span()
         if index.in_title(hs, he):
             continue
+        if _starts_with_any(text[he : he + 4], r.not_head_before) or any(text.startswith(f, he - len(f)) for f in r.false_heads):
+            generic.append((hs, he))
+            continue
         if text[he : he + 1] == "”":
             span = _quoted_head(index, hs, he, r, owner_ends)
         else:
-            if _starts_with_any(text[he : he + 4], r.head_blockers_after):
+            if _starts_with_any(text[he : he + 4], r.blockers_after(m.group())):
                 continue
             s = _extend_modifier(index, hs, r, owner_ends)
             span = (s, he) if s is not None else None
@@ -405,7 +420,34 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         q = index.in_quote(m.start(), m.start() + 1)
         if q and not index.in_title(q[0], m.end()):
             out.append((q[0], m.end()))
+    if r.list_items:
+        out += _list_items(index, r)
     return out, generic
+
+
+def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
+    """Items of ``A、B等制度`` / ``A、B等工作机制`` (guideline M3): each named item is a MECHANISM, management areas are not."""
+    text = index.text
+    out: list[Char] = []
+    for m in r.list_re.finditer(text):
+        end = m.start()
+        clause_s = index.clause_start(end)
+        s = end
+        while s > clause_s and not index.ends_with_word(clause_s, s, r.boundary_words):
+            s -= 1
+        items: list[Char] = []
+        i = s
+        for part in re.split(r"([、和及])", text[s:end]):
+            if part and part not in "、和及":
+                items.append((i, i + len(part)))
+            i += len(part)
+        if len(items) < 2:
+            continue
+        for a, b in items:
+            item = text[a:b]
+            if 2 <= len(item) <= r.list_max_item and not _ends_with_any(item, r.list_item_generic_endings) and not index.in_title(a, b):
+                out.append((a, b))
+    return out
 
 
 def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_ends: Sequence[str]) -> Optional[Char]:
@@ -419,7 +461,9 @@ def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_en
     return (q[0] + 1, he)
 
 
-def _extend_modifier(index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False) -> Optional[int]:
+def _extend_modifier(
+    index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False, with_owners: bool = True
+) -> Optional[int]:
     """Start of the naming modifier before ``head_start``; None when no boundary is found within ``max_len``.
 
     Quoted parts are taken whole; 和/及/与/、 join modifiers that share the head
@@ -431,10 +475,11 @@ def _extend_modifier(index: TextIndex, head_start: int, r: MechanismRules, owner
     p = head_start
     if p > 0 and text[p - 1] in r.conjunctions:
         return head_start
-    floor = max(0, head_start - r.max_len)
     clause_s = index.clause_start(head_start)
+    budget = r.max_len
+    owners = list(owner_ends) + (r.owner_prefixes if with_owners else [])
     found = None
-    while p > floor:
+    while budget > 0:
         if p <= clause_s:
             found = p
             break
@@ -445,11 +490,12 @@ def _extend_modifier(index: TextIndex, head_start: int, r: MechanismRules, owner
                 found = p
                 break
             p = q[0]
+            budget -= 2
             continue
         if ch in "“《》（）()[]【】 \t" or ch.isdigit():
             found = p
             break
-        if index.ends_with_word(clause_s, p, r.boundary_words) or index.ends_with_word(clause_s, p, owner_ends):
+        if index.ends_with_word(clause_s, p, r.boundary_words) or index.ends_with_word(clause_s, p, owners):
             found = p
             break
         if ch in r.conjunctions:
@@ -458,10 +504,11 @@ def _extend_modifier(index: TextIndex, head_start: int, r: MechanismRules, owner
                 found = p
                 break
         p -= 1
+        budget -= 1
     if found is None:
-        return p if p <= clause_s else None
-    if found < head_start and text[found] in "和与及" and owner_ends:
-        again = _extend_modifier(index, found, r, (), stop_at_conjunction)
+        return None
+    if found < head_start and text[found] in "和与及" and with_owners:
+        again = _extend_modifier(index, found, r, (), stop_at_conjunction, with_owners=False)
         if again is not None and again < found:
             return again
     return found

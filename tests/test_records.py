@@ -1,0 +1,209 @@
+"""count_normalizer, report_structure and record_linker: rule families, serialisation."""
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from pipeline.normalize import read_count
+from pipeline.structure import StructureRules, DEFAULT_SECTIONS_PATH, find_issuer, find_year, section_spans, section_of
+import srsly
+
+# (span, text before, text after, value, unit, approx) — forms taken from the corpus, plus variants
+COUNT_FORMS = [
+    ("2400余人次", "实现考法", "；", 2400, "人次", "more_than"),
+    ("2000余册", "学习纲要》", "；", 2000, "册", "more_than"),
+    ("495件", "政府文件", "，", 495, "件", None),
+    ("173件次", "审核意见", "，", 173, "件次", None),
+    ("四轮", "作，开展", "行政", 4, "轮", None),
+    ("3万余条", "今产生的", "行政", 30000, "条", "more_than"),
+    ("79万余条", "示信息、", "执法", 790000, "条", "more_than"),
+    ("4万余项", "查记录、", "投诉", 40000, "项", "more_than"),
+    ("52篇", "报记录、", "以案", 52, "篇", None),
+    ("99%", "解成功率", "。", 99, "%", None),
+    ("300余万元", "经济损失", "，", 3000000, "元", "more_than"),
+    ("5面", "予的锦旗", "。", 5, "面", None),
+    ("60学时", "受不少于", "的专业", 60, "学时", "at_least"),
+    ("48次", "开工委会", "、", 48, "次", None),
+    ("281份", "各类合同", "，", 281, "份", None),
+    ("1395起", "程序立案", "，", 1395, "起", None),
+    ("80小时", "训不少于", "，", 80, "小时", "at_least"),
+    ("13家", "资源，由", "律所", 13, "家", None),
+    ("12次", "判，召开", "月调度", 12, "次", None),
+    ("8批次", "接待信访", "8人次", 8, "批次", None),
+    ("5000余份", "骗宣传单", "；", 5000, "份", "more_than"),
+    ("15000余份", "宣传资料", "，", 15000, "份", "more_than"),
+    ("2名", "公职律师", "。", 2, "名", None),
+    ("一人", "诉求中心", ",", 1, "人", None),
+    ("两处", "1.完成", "法治", 2, "处", None),
+    ("三千平方米", "成占地近", "区级", 3000, "平方米", "nearly"),
+    ("60余场", "系列活动", ",", 60, "场", "more_than"),
+    ("300余平方米", "务中心共", "空间", 300, "平方米", "more_than"),
+    ("一次", "季度召开", "矛盾", 1, "次", None),
+    ("460余名", "作者两级", "“", 460, "名", "more_than"),
+    ("10000余次", "排查矛盾", ",", 10000, "次", "more_than"),
+    ("510100次", "总点击量", "，", 510100, "次", None),
+    ("32000张", "传海报近", "，", 32000, "张", "nearly"),
+    ("21例", "公开申请", "，", 21, "例", None),
+    ("370件次", "来电来访", "，", 370, "件次", None),
+    ("98%", "办结率为", "。", 98, "%", None),
+    ("32.9%", "件占比为", "，", 32.9, "%", None),
+    ("78.94%", "成功率为", "。", 78.94, "%", None),
+    ("39卷", "调解书》", "，", 39, "卷", None),
+    ("1封", "，感谢信", "。", 1, "封", None),
+    ("80%", "覆盖率达", "以上，", 80, "%", "at_least"),
+    ("2件", "驳回决定各", "，", 2, "件", None),
+    ("50件", "约", "，", 50, "件", "about"),
+    ("100人", "超过", "。", 100, "人", "more_than"),
+    ("十余次", "开展", "，", 10, "次", "more_than"),
+    ("两万余人次", "服务", "，", 20000, "人次", "more_than"),
+    ("1,200件", "办理", "，", 1200, "件", None),
+    ("１２次", "召开", "，", 12, "次", None),
+    ("3.5亿元", "投入", "。", 350000000, "元", None),
+    ("一千二百人", "培训", "。", 1200, "人", None),
+]
+
+
+@pytest.mark.parametrize("text,before,after,value,unit,approx", COUNT_FORMS)
+def test_normalize_count_forms(text, before, after, value, unit, approx):
+    r = read_count(text, before, after)
+    assert (r.value, r.unit, r.approx) == (value, unit, approx)
+
+
+def test_normalize_component_sets_span_extensions(nlp_blank):
+    doc = nlp_blank.make_doc("累计培训近3万余人次。")
+    doc.ents = [doc.char_span(5, 10, label="COUNT")]
+    doc = nlp_blank.get_pipe("count_normalizer")(doc)
+    ent = doc.ents[0]
+    assert (ent._.value, ent._.unit, ent._.approx) == (30000, "人次", "more_than")
+
+
+RULES = StructureRules(srsly.read_json(DEFAULT_SECTIONS_PATH))
+
+REPORT = """北京市某区某某街道办事处2023年法治政府建设年度情况报告
+2023年，某某街道坚持依法行政。
+一、2023年推进法治政府建设的主要举措和成效
+（一）严格依法决策
+召开工委会12次。
+(二)落实第一责任人职责
+主要负责人带头学法4次。
+1.规范执法
+开展培训3次。
+二、存在的不足和原因
+一是培训不足。
+三、党政主要负责人履行推进法治建设第一责任人职责的情况
+述法2次。
+四、2024年工作思路和主要安排
+计划开展培训5次。
+某某街道办事处
+2024年1月10日"""
+
+
+def test_structure_headings_issuer_year():
+    year = find_year(REPORT)
+    assert year == 2023
+    assert find_issuer(REPORT, RULES) == "某某街道办事处"  # signature block wins
+    secs = section_spans(REPORT, RULES, year)
+    at = lambda s: section_of(secs, REPORT.index(s))  # noqa: E731
+    assert at("北京市某区") == "other" and at("2023年，某某") == "other"
+    assert at("召开工委会") == "achievements"
+    assert at("主要负责人带头学法") == "responsibility"  # sub-heading on the first-responsible duty
+    assert at("开展培训3次") == "achievements"  # 1. after it starts a new subsection
+    assert at("一是培训不足") == "shortcomings"
+    assert at("述法2次") == "responsibility"
+    assert at("计划开展培训") == "plans"
+    assert at("2024年1月10日") == "other"
+
+
+def test_structure_issuer_from_opening_sentence_and_title_line():
+    assert find_issuer(" 2021年法治政府建设年度情况报告\n\n2021年，广内街道在区委领导下推进工作。", RULES) == "广内街道"
+    assert find_issuer("东城区司法局\n\n2022年法治政府建设年度情况报告\n正文。", RULES) == "东城区司法局"
+
+
+def test_structure_fallback_without_headings():
+    text = "某县2022年法治政府建设情况报告\n全年办理案件10件。\n存在的不足：培训不够。\n下一步，将加强培训。"
+    secs = section_spans(text, RULES, 2022)
+    assert section_of(secs, text.index("全年")) == "achievements"
+    assert section_of(secs, text.index("存在的不足")) == "shortcomings"
+    assert section_of(secs, text.index("下一步")) == "plans"
+
+
+def link(nlp, text, ents):
+    """Run the record components on ``text`` with hand-set entities (label, surface, occurrence)."""
+    doc = nlp.make_doc(text)
+    spans, pos = [], {}
+    for label, surface in ents:
+        start = text.index(surface, pos.get(surface, 0))
+        pos[surface] = start + 1
+        spans.append(doc.char_span(start, start + len(surface), label=label))
+    doc.ents = spans
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return [(r["activity"]["text"], r["count"]["text"], r["actor"], r["parent"]["activity"] if r["parent"] else None) for r in doc._.records]
+
+
+def test_link_verb_object_before_count(nlp_blank):
+    assert link(nlp_blank, "法律顾问全年共审查各类合同281份。", [("COUNT", "281份")]) == [("审查各类合同", "281份", "法律顾问", None)]
+
+
+def test_link_distributed_verb(nlp_blank):
+    got = link(nlp_blank, "共召开工委会48次、主任办公会33次。", [("INSTITUTION", "工委会"), ("COUNT", "48次"), ("INSTITUTION", "主任办公会"), ("COUNT", "33次")])
+    assert [g[0] for g in got] == ["召开工委会", "召开主任办公会"]
+
+
+def test_link_count_before_object(nlp_blank):
+    assert link(nlp_blank, "每月召开12次月调度会。", [("COUNT", "12次")])[0][0] == "召开月调度会"
+
+
+def test_link_ge_distributes_over_items(nlp_blank):
+    got = link(nlp_blank, "作出终止、驳回决定各2件。", [("COUNT", "2件")])
+    assert [g[0] for g in got] == ["作出终止决定", "作出驳回决定"]
+
+
+def test_link_junwei_distributes_over_items(nlp_blank):
+    got = link(nlp_blank, "行政复议纠错率、执行率均为100%。", [("COUNT", "100%")])
+    assert [g[0] for g in got] == ["行政复议纠错率", "执行率"]
+
+
+def test_link_qizhong_parent(nlp_blank):
+    got = link(nlp_blank, "发生行政复议案件5件，其中作出维持决定1件，撤诉3件；受理咨询8次。", [("COUNT", "5件"), ("COUNT", "1件"), ("COUNT", "3件"), ("COUNT", "8次")])
+    assert got[1][3] == "发生行政复议案件" and got[2][3] == "发生行政复议案件"
+    assert got[3][3] is None  # the breakdown ends at ；
+
+
+def test_link_counted_thing_without_action(nlp_blank):
+    got = link(nlp_blank, "由13家律所提供服务。", [("COUNT", "13家"), ("INSTITUTION", "律所")])
+    assert got[0][0] == "律所"
+
+
+def test_link_threshold_gives_no_record(nlp_blank):
+    assert link(nlp_blank, "审查五十万元以上项目。", [("COUNT", "五十万元")]) == []
+
+
+def test_link_elided_object_taken_from_previous_clause(nlp_blank):
+    got = link(nlp_blank, "收到行政复议申请455件，办结310件。", [("COUNT", "455件"), ("COUNT", "310件")])
+    assert got[1][0] == "办结行政复议申请"
+
+
+def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
+    full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
+    half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])
+    assert [g[0] for g in full] == [g[0] for g in half] == ["召开工委会", "入户走访"]
+
+
+def test_records_components_round_trip_to_disk_and_docbin(nlp_blank, tmp_path):
+    nlp_blank.get_pipe("record_linker").rules.data["verbs"].append("测试动词")
+    nlp_blank.to_disk(tmp_path / "p")
+    nlp2 = spacy.load(tmp_path / "p")
+    assert "测试动词" in nlp2.get_pipe("record_linker").rules.data["verbs"]
+    assert nlp2.get_pipe("count_normalizer").tables == nlp_blank.get_pipe("count_normalizer").tables
+    text = "某街道2023年法治政府建设年度情况报告\n一、主要举措和成效\n共召开工委会48次。"
+    doc = nlp2.make_doc(text)
+    doc.ents = [doc.char_span(text.index("48次"), text.index("48次") + 3, label="COUNT")]
+    for _, proc in nlp2.pipeline:
+        doc = proc(doc)
+    db = DocBin(store_user_data=True)
+    db.add(doc)
+    back = list(DocBin(store_user_data=True).from_bytes(db.to_bytes()).get_docs(nlp2.vocab))[0]
+    assert [dict(r) for r in back._.records] == doc._.records and back._.records[0]["section"] == "achievements"
+    assert back.ents[0]._.value == 48 and back._.year == 2023
