@@ -558,17 +558,22 @@ class InstitutionRules:
     sub_bodies: list[str]
     bare_prefixes: list[str]
     place_suffixes: list[str]
+    not_places: list[str]
     place_flags: list[str]
     name_flags: list[str]
     org_prefixes: list[str]
-    blockers_after: list[str]
+    determiners: list[str]
+    role_continuations: list[str]
     blockers_after_place: list[str]
+    false_groups: list[str]
+    meeting_suffix: str
     group_boundary_words: list[str]
     group_generic: list[str]
     org_endings: list[str]
     group_max_len: int = 22
     named_places: bool = True
-    place_units: Optional[list[str]] = None
+    place_units: list[str] = field(default_factory=lambda: ["街道", "社区"])
+    government_link: str = "人民政府"
     drop_unmatched: bool = True
 
     @classmethod
@@ -581,77 +586,149 @@ class InstitutionRules:
         self.group_nouns = _longest_first(self.group_nouns)
         self.group_boundary_words = _longest_first(self.group_boundary_words)
         self.org_endings = _longest_first(self.org_endings)
-        self.place_units = self.place_units or ["街道", "社区"]
+        self.org_prefixes = _longest_first(self.org_prefixes)
+        self.bare_prefixes = _longest_first(self.bare_prefixes)
         self.type_re = re.compile(_alternation(self.standalone))
         self.group_re = re.compile(_alternation(self.group_nouns))
-        self.unit_re = re.compile(_alternation(self.place_units))
 
 
-def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, owners: bool = False) -> int:
-    """Start of the place name (and, with ``owners``, owner bodies) written right before ``s``.
+class PlaceIndex:
+    """Place names found by the word segmenter: runs of place words (``ns``, or an administrative suffix), a name word + 街道/社区 included."""
 
-    Words are taken from the right while jieba tags them as places or they end
-    in an administrative suffix; a bare 区/市/街道/社区 right before the type
-    noun is kept too (guideline I1).
-    """
-    words = index.words
-    k = index.word_at(s - 1) if s > 0 else -1
-    start = s
+    def __init__(self, index: TextIndex, r: InstitutionRules) -> None:
+        words = index.words
+        spans: list[list[int]] = []
+        self.named_units: list[Char] = []
+        for k, (ws, we, w, flag) in enumerate(words):
+            is_place = (flag in r.place_flags and len(w) >= 2) or (
+                len(w) >= 3 and w.endswith(tuple(r.place_suffixes)) and w not in r.not_places and not _ends_with_any(w, r.not_places) and w[0] not in "".join(r.determiners)
+            )
+            prev = words[k - 1] if k else None
+            named_unit = w in r.place_units and prev is not None and prev[1] == ws and (prev[3] in r.name_flags or prev[3] in r.place_flags) and len(prev[2]) >= 2
+            if named_unit:
+                if spans and spans[-1][1] == ws:
+                    spans[-1][1] = we
+                else:
+                    spans.append([prev[0], we])
+                self.named_units.append((spans[-1][0], we))
+                continue
+            if is_place:
+                if spans and spans[-1][1] == ws:
+                    spans[-1][1] = we
+                else:
+                    spans.append([ws, we])
+        self.spans = [(a, b) for a, b in spans]
+        self._by_end = {b: a for a, b in self.spans}
+
+    def ending_at(self, i: int) -> Optional[int]:
+        return self._by_end.get(i)
+
+    def covering(self, i: int) -> Optional[Char]:
+        """A place word that runs over position ``i`` from before it (朝阳区|委)."""
+        for a, b in self.spans:
+            if a < i < b:
+                return (a, b)
+            if a >= i:
+                break
+        return None
+
+
+def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "PlaceIndex", owners: bool = False) -> int:
+    """Start of the name written before a type noun at ``s``: place names, a bare 区/市/街道/社区 (guideline I1), 中共/中央, owner bodies of a sub-body."""
+    text = index.text
     clause_s = index.clause_start(s)
-    took_place = False
-    while k >= 0:
-        ws, we, w, flag = words[k]
-        if we != start or ws < clause_s:
-            break
-        is_place = flag in r.place_flags or (len(w) >= 2 and w.endswith(tuple(r.place_suffixes)) and w not in r.bare_prefixes)
-        is_unit = w in r.place_units or w in ("区", "市", "省", "县")
-        is_name_before_unit = flag in r.name_flags and 1 < len(w) <= 4 and start < s and index.text[start:].startswith(tuple(r.place_units))
-        is_owner = owners and (w in r.standalone or w in r.org_prefixes)
-        is_org_prefix = w in r.org_prefixes and took_place
-        if is_place or is_name_before_unit or is_owner or is_org_prefix or (is_unit and (start == s or took_place)):
-            start = ws
-            took_place = took_place or is_place or is_name_before_unit
-            k -= 1
+    start = s
+    cover = places.covering(s)
+    if cover:
+        start = cover[0]
+    took_place = cover is not None
+    bare_taken = False
+    while start > clause_s:
+        before = text[clause_s:start]
+        w = _ends_with_any(before, r.standalone)
+        if w and owners:
+            start -= len(w)
             continue
-        if w in ("人民政府", "委") and took_place:
-            start = ws
-            k -= 1
+        if w:
+            break
+        a = places.ending_at(start)
+        if a is not None and a >= clause_s:
+            start, took_place = a, True
+            continue
+        w = _ends_with_any(before, r.org_prefixes)
+        if w:
+            start -= len(w)
+            continue
+        if took_place and before.endswith(r.government_link) and places.ending_at(start - len(r.government_link)) is not None:
+            start = places.ending_at(start - len(r.government_link)) or start
+            continue
+        w = _ends_with_any(before, r.bare_prefixes)
+        if w and not took_place and not bare_taken:
+            if _ends_with_any(before[: -len(w)], r.determiners):
+                break
+            start -= len(w)
+            bare_taken = True
             continue
         break
     return start
 
 
-def find_institutions(index: TextIndex, r: InstitutionRules) -> list[Char]:
-    """INSTITUTION candidates: type nouns with place prefix, named groups, named streets acting as the office."""
+def _quote_wrapped(index: TextIndex, s: int, e: int) -> Char:
+    q = index.in_quote(max(0, s - 1), min(len(index.text), e + 1))
+    return q if q and q == (s - 1, e + 1) else (s, e)
+
+
+def find_institutions(index: TextIndex, r: InstitutionRules, boundary_words: Sequence[str] = ()) -> list[Char]:
+    """INSTITUTION candidates: type nouns with their place prefix, named groups, named streets acting as the office."""
     text = index.text
+    places = PlaceIndex(index, r)
     cands: list[Char] = []
+    typed: list[Char] = []
     for m in r.type_re.finditer(text):
         s, e = m.span()
-        if _starts_with_any(text[e : e + 4], r.blockers_after) or index.in_title(s, e):
+        if _role_word(text, e, r) or index.in_title(s, e) or (e - s <= 2 and not index.is_word_start(e)):
             continue
+        typed.append((s, e))
+        s, e = _quote_wrapped(index, s, e)
         q = index.in_quote(s, e)
-        if q and q[1] - q[0] > e - s + 2:
+        if q and q != (s, e):
             continue
-        start = place_prefix_start(index, s, r, owners=m.group() in r.sub_bodies)
+        start = place_prefix_start(index, s, r, places, owners=m.group() in r.sub_bodies)
         cands.append((start, e))
     for m in r.group_re.finditer(text):
         s, e = m.span()
-        if _starts_with_any(text[e : e + 4], r.blockers_after) or index.in_title(s, e):
+        if _role_word(text, e, r) or index.in_title(s, e) or any(text.startswith(f, s) for f in r.false_groups):
             continue
-        start = _extend_group(index, s, r)
+        if any(_overlaps((s, e), t) and t[1] != e for t in typed):
+            continue
+        start = _extend_group(index, s, r, r.group_boundary_words)
         if start is None or start == s:
             continue
         name = text[start:e]
         if name in r.group_generic or len(name.strip("“”")) < 3:
             continue
+        start, e = _quote_wrapped(index, start, e)
+        start = place_prefix_start(index, start, r, places) if text[start] == "“" else start
         cands.append((start, e))
     if r.named_places:
-        cands += _named_places(index, r)
+        for a, b in places.named_units:
+            if index.in_title(a, b) or index.in_quote(a, b):
+                continue
+            if _starts_with_any(text[b : b + 6], r.blockers_after_place):
+                continue
+            cands.append((place_prefix_start(index, a, r, places), b))
     cands = [c for c in cands if not index.crosses(c[0], c[1], "，。；：、\n")]
+    cands = [(a, b + len(r.meeting_suffix)) if r.meeting_suffix and text.startswith(r.meeting_suffix, b) else (a, b) for a, b in cands]
     return _longest_non_overlapping(cands)
 
 
-def _extend_group(index: TextIndex, s: int, r: InstitutionRules) -> Optional[int]:
+def _role_word(text: str, e: int, r: InstitutionRules) -> bool:
+    """True when the type noun ends inside a word for a person or a workforce (执法队员, 执法队伍)."""
+    return any(text.startswith(c, e - 1) for c in r.role_continuations)
+
+
+def _extend_group(index: TextIndex, s: int, r: InstitutionRules, stops: Sequence[str]) -> Optional[int]:
+    """Start of the naming modifier of a group noun (委员会, 领导小组 …), up to a boundary word; None when none is found."""
     text = index.text
     p = s
     floor = max(0, s - r.group_max_len)
@@ -668,32 +745,10 @@ def _extend_group(index: TextIndex, s: int, r: InstitutionRules) -> Optional[int
             continue
         if ch in "“《》（）()[]【】 \t" or ch.isdigit() or ch in "个家所":
             return p
-        if index.ends_with_word(clause_s, p, r.group_boundary_words):
+        if index.ends_with_word(clause_s, p, stops):
             return p
         p -= 1
     return None
-
-
-def _named_places(index: TextIndex, r: InstitutionRules) -> list[Char]:
-    """A named street or community acting as the office (guideline I4): X街道 / X社区 with X a place name."""
-    text = index.text
-    words = index.words
-    out: list[Char] = []
-    for m in r.unit_re.finditer(text):
-        s, e = m.span()
-        k = index.word_at(s - 1) if s > 0 else -1
-        if k < 0:
-            continue
-        ws, we, w, flag = words[k]
-        if we != s or not (flag in r.name_flags or flag in r.place_flags) or len(w) < 2:
-            continue
-        if index.in_title(ws, e) or index.in_quote(ws, e):
-            continue
-        if _starts_with_any(text[e : e + 6], r.blockers_after_place) or _starts_with_any(text[e : e + 4], r.blockers_after):
-            continue
-        start = place_prefix_start(index, ws, r)
-        out.append((start, e))
-    return out
 
 
 def _longest_non_overlapping(cands: Iterable[Char]) -> list[Char]:
@@ -705,6 +760,7 @@ def _longest_non_overlapping(cands: Iterable[Char]) -> list[Char]:
 
 
 def institution_like(span_text: str, r: InstitutionRules) -> bool:
+    """Whether a model INSTITUTION span ends like the name of a body."""
     return bool(_ends_with_any(span_text.strip("“”"), r.org_endings))
 
 
@@ -874,7 +930,8 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
 
     asserted: list[Ent] = []
     if fam["law"]:
-        laws, vetoes = find_laws(index, t.law, lambda ix, s: place_prefix_start(ix, s, t.institution))
+        places = PlaceIndex(index, t.institution)
+        laws, vetoes = find_laws(index, t.law, lambda ix, s: place_prefix_start(ix, s, t.institution, places))
         ents = [e for e in ents if not (e[2] == "LAW" and any(_overlaps(e, v) for v in vetoes))]
         if t.law.drop_unmatched:
             ents = [e for e in ents if e[2] != "LAW" or any(_overlaps(e, l) for l in laws) or law_like(text[e[0] : e[1]], t.law)]
@@ -895,7 +952,8 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
         r = t.institution
         if fam["institution_fix"] and r.drop_unmatched:
             ents = [e for e in ents if e[2] != "INSTITUTION" or institution_like(text[e[0] : e[1]], r)]
-        candidates += [((s, e, "INSTITUTION"), fam["institution_fix"], fam["institution_add"]) for s, e in find_institutions(index, r)]
+        found = find_institutions(index, r, t.mechanism.boundary_words)
+        candidates += [((s, e, "INSTITUTION"), fam["institution_fix"], fam["institution_add"]) for s, e in found]
     if fam["mechanism_fix"] or fam["mechanism_add"]:
         owner_ends = _longest_first(t.institution.standalone)
         mechs, generic = find_mechanisms(index, t.mechanism, owner_ends)
