@@ -37,6 +37,7 @@ from spacy.tokens import Doc
 
 from .normalize import read_count, load_tables, DEFAULT_UNITS_PATH
 from .sentences import sentence_spans
+from .spans import entity_offsets
 from .structure import section_of
 
 DEFAULT_ACTIVITY_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "activity_rules.json"
@@ -294,7 +295,7 @@ class RecordLinker:
             self.tables = nlp.get_pipe("count_normalizer").tables
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = [Ent(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        ents = [Ent(s, e, label) for s, e, label in entity_offsets(doc)]
         doc._.records = link_records(doc.text, ents, self.rules, doc._.sections or None, self.tables)
         return doc
 

@@ -19,6 +19,8 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .spans import entity_offsets
+
 DEFAULT_UNITS_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "count_units.json"
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 NUM_RE = re.compile(
@@ -112,9 +114,10 @@ class CountNormalizer:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        for ent in doc.ents:
-            if ent.label_ != self.label:
+        for start, end, label in entity_offsets(doc):
+            if label != self.label:
                 continue
+            ent = doc.char_span(start, end)
             r = read_count(ent.text, text[max(0, ent.start_char - self.context) : ent.start_char], text[ent.end_char : ent.end_char + self.context], self.tables)
             ent._.value, ent._.unit, ent._.approx = r.value, r.unit, r.approx
         return doc
