@@ -63,6 +63,12 @@ def create_tokenizer(segmenter: Segmenter = Segmenter.char) -> Callable[[Languag
     """Registered tokenizer: ``[nlp.tokenizer] @tokenizers = "fazhi.ChineseTokenizer.v1"``."""
 
     def tokenizer_factory(nlp: Language) -> CleaningChineseTokenizer:
+        if segmenter == Segmenter.jieba:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not for our users
         return CleaningChineseTokenizer(nlp.vocab, segmenter=segmenter)
 
     return tokenizer_factory

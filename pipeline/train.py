@@ -48,7 +48,7 @@ def train_model(
     work.mkdir(parents=True, exist_ok=True)
     nlp = tokenizer_nlp(config_path, overrides)
     db, report = convert(nlp, docs)
-    if report.misaligned_examples and overrides.get("nlp.tokenizer.segmenter", "char") == "char":
+    if report.misaligned_examples and str(nlp.tokenizer.segmenter) in ("char", "Segmenter.char"):
         raise ValueError("misaligned spans with the char segmenter:\n" + report.summary())
     train_path = work / "train.spacy"
     db.to_disk(train_path)
