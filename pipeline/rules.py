@@ -34,7 +34,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence
 
@@ -46,7 +46,7 @@ from spacy.util import registry
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "entity_rules.json"
 FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
-HAN = r"\u4e00-\u9fff"
+ADDRESS_RE = re.compile(r"\d+[号楼层室栋座]+$")
 
 E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
 E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"
@@ -82,7 +82,8 @@ def _longest_first(words: Iterable[str]) -> list[str]:
 
 
 def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in _longest_first(words))
+    """A regex alternation, longest first; one that never matches for no words."""
+    return "|".join(re.escape(w) for w in _longest_first(words)) or "(?!)"
 
 
 def _ends_with_any(text: str, words: Sequence[str]) -> Optional[str]:
@@ -101,6 +102,18 @@ def _starts_with_any(text: str, words: Sequence[str]) -> Optional[str]:
 
 def _overlaps(a: Char | Ent, b: Char | Ent) -> bool:
     return a[0] < b[1] and b[0] < a[1]
+
+
+class RuleTable:
+    """A table of one rule family: built from and written back to its section of the rules JSON (keys starting with ``_`` are comments)."""
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Any:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: copy.deepcopy(v) for k, v in d.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
 
 
 class TextIndex:
@@ -130,11 +143,17 @@ class TextIndex:
         k = bisect_right(self._word_starts, i) - 1
         return k >= 0 and self._word_starts[k] == i
 
-    def ends_with_word(self, s: int, p: int, words: Sequence[str]) -> Optional[str]:
-        """The longest of ``words`` that ends at ``p`` (not before ``s``) and sits on word boundaries."""
+    def ends_with_word(self, s: int, p: int, words: Sequence[str], fused_end: Optional[int] = None) -> Optional[str]:
+        """The longest of ``words`` that ends at ``p`` (not before ``s``) on word boundaries.
+
+        With ``fused_end``, a word may also end inside a segmenter word that
+        runs on to ``fused_end`` (深化|改革 segmented as one word).
+        """
         left = self.text[s:p]
         for w in words:
-            if left.endswith(w) and self.is_word_start(p - len(w)) and (len(w) > 1 or self.is_word_start(p)):
+            if not left.endswith(w) or not self.is_word_start(p - len(w)):
+                continue
+            if self.is_word_start(p) or (fused_end is not None and self.words[self.word_at(p)][1] >= fused_end):
                 return w
         return None
 
@@ -174,7 +193,7 @@ class TextIndex:
 
 
 @dataclass
-class CountRules:
+class CountRules(RuleTable):
     units: list[str]
     unit_blockers: dict[str, list[str]]
     ordinal_prefixes: list[str]
@@ -185,11 +204,6 @@ class CountRules:
     indefinite_units: list[str]
     quota_cues: list[str]
     drop_unmatched: bool = True
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CountRules":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
 
     def __post_init__(self) -> None:
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
@@ -251,7 +265,7 @@ def _in_formula(text: str, s: int, e: int, formulas: Sequence[str]) -> bool:
 
 
 @dataclass
-class LawRules:
+class LawRules(RuleTable):
     type_words: list[str]
     not_type_endings: list[str]
     publication_words: list[str]
@@ -265,11 +279,6 @@ class LawRules:
     plan_regex: str
     plan_continuations: list[str]
     drop_unmatched: bool = True
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "LawRules":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
 
     def __post_init__(self) -> None:
         self.type_words = _longest_first(self.type_words)
@@ -351,7 +360,7 @@ def law_like(text: str, r: LawRules) -> bool:
 
 
 @dataclass
-class MechanismRules:
+class MechanismRules(RuleTable):
     heads: list[str]
     quoted_heads: list[str]
     head_blockers_after: dict[str, list[str]]
@@ -370,11 +379,7 @@ class MechanismRules:
     list_items: bool = True
     list_item_generic_endings: list[str] = field(default_factory=list)
     list_max_item: int = 12
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "MechanismRules":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
+    skip_flags: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
@@ -475,6 +480,7 @@ def _extend_modifier(
     p = head_start
     if p > 0 and text[p - 1] in r.conjunctions:
         return head_start
+    head_end = head_start + 1
     clause_s = index.clause_start(head_start)
     budget = r.max_len
     owners = list(owner_ends) + (r.owner_prefixes if with_owners else [])
@@ -495,7 +501,7 @@ def _extend_modifier(
         if ch in "“《》（）()[]【】 \t" or ch.isdigit():
             found = p
             break
-        if index.ends_with_word(clause_s, p, r.boundary_words) or index.ends_with_word(clause_s, p, owners):
+        if index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end) or index.ends_with_word(clause_s, p, owners):
             found = p
             break
         if ch in r.conjunctions:
@@ -511,7 +517,29 @@ def _extend_modifier(
         again = _extend_modifier(index, found, r, (), stop_at_conjunction, with_owners=False)
         if again is not None and again < found:
             return again
-    return found
+    return _skip_governing_words(index, found, head_start, r)
+
+
+def _skip_governing_words(index: TextIndex, s: int, head_start: int, r: MechanismRules) -> int:
+    """Skip adverbs and verbs that open the modifier (by part of speech), as long as a modifier of ``min_modifier`` characters is left.
+
+    A clause in a report opens with its governing verb phrase (全面/深入 + 推行/落实 …);
+    the part-of-speech tags catch verbs the boundary list does not name.
+    """
+    if not r.skip_flags:
+        return s
+    words = index.words
+    k = index.word_at(s)
+    while k < len(words):
+        ws, we, w, flag = words[k]
+        if ws != s or flag not in r.skip_flags or head_start - we < r.min_modifier:
+            break
+        nxt = index.text[we : we + 1]
+        if nxt in "、和与及“" or nxt in r.conjunctions:
+            break
+        s = we
+        k += 1
+    return s
 
 
 def _specific(span_text: str, r: MechanismRules) -> str:
@@ -536,7 +564,7 @@ def quoted_name_fix(index: TextIndex, ent: Ent, r: MechanismRules) -> Optional[E
         return ent
     q = index.in_quote(s, s + 1) if text[s] != "“" else index.in_quote(s, s + 2)
     if q and (q[0] + 1, q[1] - 1) == (s, e):
-        return (q[0], q[1], label)
+        return ent if _ends_with_any(text[s:e], r.heads) else (q[0], q[1], label)
     if text[s] == "“" and q and q[0] == s and e > q[1]:
         rest = text[q[1] : e]
         if _starts_with_any(rest, r.quoted_suffix_drop):
@@ -552,7 +580,7 @@ def quoted_name_fix(index: TextIndex, ent: Ent, r: MechanismRules) -> Optional[E
 
 
 @dataclass
-class InstitutionRules:
+class InstitutionRules(RuleTable):
     standalone: list[str]
     group_nouns: list[str]
     sub_bodies: list[str]
@@ -576,11 +604,6 @@ class InstitutionRules:
     government_link: str = "人民政府"
     drop_unmatched: bool = True
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "InstitutionRules":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
-
     def __post_init__(self) -> None:
         self.standalone = _longest_first(self.standalone)
         self.group_nouns = _longest_first(self.group_nouns)
@@ -595,8 +618,9 @@ class InstitutionRules:
 class PlaceIndex:
     """Place names found by the word segmenter: runs of place words (``ns``, or an administrative suffix), a name word + 街道/社区 included."""
 
-    def __init__(self, index: TextIndex, r: InstitutionRules) -> None:
+    def __init__(self, index: TextIndex, r: InstitutionRules, stop_words: Sequence[str] = ()) -> None:
         words = index.words
+        stops = set(stop_words)
         spans: list[list[int]] = []
         self.named_units: list[Char] = []
         for k, (ws, we, w, flag) in enumerate(words):
@@ -604,7 +628,9 @@ class PlaceIndex:
                 len(w) >= 3 and w.endswith(tuple(r.place_suffixes)) and w not in r.not_places and not _ends_with_any(w, r.not_places) and w[0] not in "".join(r.determiners)
             )
             prev = words[k - 1] if k else None
-            named_unit = w in r.place_units and prev is not None and prev[1] == ws and (prev[3] in r.name_flags or prev[3] in r.place_flags) and len(prev[2]) >= 2
+            named_unit = (
+                w in r.place_units and prev is not None and prev[1] == ws and (prev[3] in r.name_flags or prev[3] in r.place_flags) and len(prev[2]) >= 2 and prev[2] not in stops
+            )
             if named_unit:
                 if spans and spans[-1][1] == ws:
                     spans[-1][1] = we
@@ -645,6 +671,9 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
     bare_taken = False
     while start > clause_s:
         before = text[clause_s:start]
+        if took_place and before.endswith(r.government_link) and places.ending_at(start - len(r.government_link)) is not None:
+            start = places.ending_at(start - len(r.government_link)) or start
+            continue
         w = _ends_with_any(before, r.standalone)
         if w and owners:
             start -= len(w)
@@ -658,9 +687,6 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
         w = _ends_with_any(before, r.org_prefixes)
         if w:
             start -= len(w)
-            continue
-        if took_place and before.endswith(r.government_link) and places.ending_at(start - len(r.government_link)) is not None:
-            start = places.ending_at(start - len(r.government_link)) or start
             continue
         w = _ends_with_any(before, r.bare_prefixes)
         if w and not took_place and not bare_taken:
@@ -678,10 +704,13 @@ def _quote_wrapped(index: TextIndex, s: int, e: int) -> Char:
     return q if q and q == (s - 1, e + 1) else (s, e)
 
 
-def find_institutions(index: TextIndex, r: InstitutionRules, boundary_words: Sequence[str] = ()) -> list[Char]:
-    """INSTITUTION candidates: type nouns with their place prefix, named groups, named streets acting as the office."""
+def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequence[str] = ()) -> list[Char]:
+    """INSTITUTION candidates: type nouns with their place prefix, named groups, named streets acting as the office.
+
+    ``stop_words`` (governing verbs and the like) are never taken for the name part of a place.
+    """
     text = index.text
-    places = PlaceIndex(index, r)
+    places = PlaceIndex(index, r, list(stop_words) + r.group_boundary_words)
     cands: list[Char] = []
     typed: list[Char] = []
     for m in r.type_re.finditer(text):
@@ -743,7 +772,7 @@ def _extend_group(index: TextIndex, s: int, r: InstitutionRules, stops: Sequence
                 return p
             p = q[0]
             continue
-        if ch in "“《》（）()[]【】 \t" or ch.isdigit() or ch in "个家所":
+        if ch in "“《》（）()[]【】 \t" or ch.isdigit() or ch in "个家所" or ADDRESS_RE.search(text, clause_s, p):
             return p
         if index.ends_with_word(clause_s, p, stops):
             return p
@@ -768,16 +797,11 @@ def institution_like(span_text: str, r: InstitutionRules) -> bool:
 
 
 @dataclass
-class TrimRules:
+class TrimRules(RuleTable):
     leading: list[str]
     leading_by_label: dict[str, list[str]]
     trailing: list[str]
     snap_to_words: bool = True
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrimRules":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in fields and not k.startswith("_")})
 
 
 def trim_span(index: TextIndex, ent: Ent, r: TrimRules, hard: str) -> Optional[Ent]:
@@ -786,6 +810,10 @@ def trim_span(index: TextIndex, ent: Ent, r: TrimRules, hard: str) -> Optional[E
     text = index.text
     if index.crosses(s, e, hard):
         return None
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
     leading = _longest_first(r.leading + r.leading_by_label.get(label, []))
     trailing = _longest_first(r.trailing)
     changed = True
@@ -801,6 +829,10 @@ def trim_span(index: TextIndex, ent: Ent, r: TrimRules, hard: str) -> Optional[E
             changed = True
     if text[s:e].count("“") > text[s:e].count("”") and text[e : e + 1] == "”":
         e += 1
+    if text[e - 1 : e] == "》" and "《" not in text[s:e]:
+        e -= 1
+    if text[s : s + 1] == "《" and "》" not in text[s:e]:
+        s += 1
     if r.snap_to_words and label != "COUNT":
         s, e = _snap(index, s, e)
     return (s, e, label) if e > s else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import srsly
 
@@ -101,6 +101,11 @@ def evaluate_rules_cv(
             gold = [(s.start, s.end, s.label) for s in ann.entities]
             pred = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in NER_LABELS]
             pairs.append((ann.doc_id, ann.text, gold, pred))
+    return _scores(pairs)
+
+
+def _scores(pairs: list[tuple[str, str, list, list]]) -> dict[str, Any]:
+    """Per-fold strict scores of (doc_id, text, gold, pred) and their means."""
     folds = []
     for p in pairs:
         r = score_spans([p])
@@ -108,6 +113,103 @@ def evaluate_rules_cv(
     mean = {l: _avg([f["per_label"][l]["f"] for f in folds]) for l in NER_LABELS}
     mean["micro"] = _avg([f["micro"]["f"] for f in folds])
     return {"folds": folds, "mean": mean}
+
+
+def fold_table(result: dict[str, Any]) -> str:
+    """Markdown: strict F1 per held-out report and the mean, for one ``evaluate_rules_cv`` result."""
+    lines = ["| held out | " + " | ".join(NER_LABELS) + " | micro |", "|---" * (len(NER_LABELS) + 2) + "|"]
+    for f in result["folds"]:
+        lines.append(f"| {f['held_out']} | " + " | ".join(f"{f['per_label'][l]['f']:.3f}" for l in NER_LABELS) + f" | {f['micro']['f']:.3f} |")
+    m = result["mean"]
+    lines.append("| **mean** | " + " | ".join(f"**{m[l]:.3f}**" for l in NER_LABELS) + f" | **{m['micro']:.3f}** |")
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------ how far each lexicon entry reaches
+
+Entry = tuple[str, str, Optional[str], str]
+# grammatical settings rather than vocabulary: part-of-speech flags, administrative suffixes, conjunctions
+STRUCTURAL_KEYS = frozenset({"place_flags", "name_flags", "place_suffixes", "bare_prefixes", "place_units", "conjunctions", "determiners"})
+
+
+def lexicon_entries(rules_data: dict[str, Any]) -> list[Entry]:
+    """Every word in the rule tables as (section, key, sub-key or None, word)."""
+    out: list[Entry] = []
+    for sec in ("count", "law", "mechanism", "institution", "trim"):
+        for key, val in rules_data[sec].items():
+            if key.startswith("_") or key in STRUCTURAL_KEYS:
+                continue
+            if isinstance(val, list):
+                out += [(sec, key, None, v) for v in val if isinstance(v, str)]
+            elif isinstance(val, dict):
+                out += [(sec, key, k2, v) for k2, v2 in val.items() if not k2.startswith("_") and isinstance(v2, list) for v in v2]
+    return out
+
+
+def without_entries(rules_data: dict[str, Any], entries: Sequence[Entry]) -> dict[str, Any]:
+    """A copy of ``rules_data`` with ``entries`` removed from their lists."""
+    d = copy.deepcopy(rules_data)
+    for sec, key, sub, word in entries:
+        holder, name = (d[sec][key], sub) if sub is not None else (d[sec], key)
+        holder[name] = [v for v in holder[name] if v != word]
+    return d
+
+
+def _cached_component(rules_data: dict[str, Any]) -> Any:
+    from functools import lru_cache
+
+    import spacy
+
+    from .rules import EntityRules, jieba_words
+
+    component = EntityRules(spacy.blank("zh"), segmenter=lru_cache(maxsize=32)(jieba_words()))
+    component.set_rules(rules_data)
+    return component
+
+
+def entry_reach(cv_dir: Path, rules_data: dict[str, Any], *, corpus: Path = DEFAULT_CORPUS, cache: Optional[FoldCache] = None) -> list[dict[str, Any]]:
+    """For every lexicon entry, the held-out reports whose output changes when the entry is removed.
+
+    An entry that changes one report only was, as far as this corpus can tell,
+    needed by that report alone; ``pruned_cv`` removes such entries from the
+    fold of that report to estimate how the rules do on a report nobody looked
+    at while writing them.
+    """
+    cache = cache or FoldCache()
+    docs = _fold_docs(cv_dir, corpus, cache)
+    component = _cached_component(rules_data)
+
+    def ents(data: dict[str, Any]) -> dict[str, list]:
+        component.set_rules(data)
+        return {ann.doc_id: [(e.start_char, e.end_char, e.label_) for e in component(doc.copy()).ents] for ann, _, doc in docs}
+
+    full = ents(rules_data)
+    out = []
+    for entry in lexicon_entries(rules_data):
+        got = ents(without_entries(rules_data, [entry]))
+        out.append({"entry": list(entry), "changes": [d for d in full if got[d] != full[d]]})
+    return out
+
+
+def pruned_cv(
+    cv_dir: Path,
+    rules_data: dict[str, Any],
+    reach: list[dict[str, Any]],
+    *,
+    keep: Optional[Callable[[str], bool]] = None,
+    corpus: Path = DEFAULT_CORPUS,
+    cache: Optional[FoldCache] = None,
+) -> dict[str, Any]:
+    """CV where each held-out report is scored without the entries only it needed (except those ``keep`` accepts)."""
+    cache = cache or FoldCache()
+    component = _cached_component(rules_data)
+    pairs = []
+    for ann, _, doc in _fold_docs(cv_dir, corpus, cache):
+        only_here = [tuple(r["entry"]) for r in reach if r["changes"] == [ann.doc_id] and not (keep and keep(r["entry"][3]))]
+        component.set_rules(without_entries(rules_data, only_here))  # type: ignore[arg-type]
+        pred = [(e.start_char, e.end_char, e.label_) for e in component(doc.copy()).ents if e.label_ in NER_LABELS]
+        pairs.append((ann.doc_id, ann.text, [(s.start, s.end, s.label) for s in ann.entities], pred))
+    return _scores(pairs)
 
 
 def _avg(xs: Sequence[float]) -> float:
@@ -124,7 +226,7 @@ def with_families(rules_data: dict[str, Any], on: Sequence[str]) -> dict[str, An
 def ablation(cv_dir: Path, rules_data: dict[str, Any], *, corpus: Path = DEFAULT_CORPUS, groups: Optional[dict[str, list[str]]] = None) -> list[dict[str, Any]]:
     """Rows: model alone, each group alone, all groups, all minus each group (means over folds)."""
     groups = groups or {f: [f] for f in FAMILIES}
-    every = [f for fs in groups.values() for f in fs]
+    every = list(dict.fromkeys(f for fs in groups.values() for f in fs))
     cache = FoldCache()
     settings: list[tuple[str, Optional[dict[str, Any]]]] = [("model alone (baseline)", None)]
     settings += [(f"+ {g} only", with_families(rules_data, fs)) for g, fs in groups.items()]
@@ -145,30 +247,51 @@ def ablation_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-REPORT_GROUPS = {
+REPORT_GROUPS: dict[str, list[str]] = {
     "trim": ["trim"],
     "count": ["count"],
     "law": ["law"],
-    "mechanism (fix+add)": ["mechanism_fix", "mechanism_add"],
     "mechanism_fix": ["mechanism_fix"],
     "mechanism_add": ["mechanism_add"],
-    "institution (fix+add)": ["institution_fix", "institution_add"],
+    "mechanism (fix+add)": ["mechanism_fix", "mechanism_add"],
     "institution_fix": ["institution_fix"],
     "institution_add": ["institution_add"],
+    "institution (fix+add)": ["institution_fix", "institution_add"],
 }
 
 
-def main(cv_dir: Path, rules: Path, out: Optional[Path] = None, corpus: Path = DEFAULT_CORPUS) -> str:
-    """Run the ablation and write ``ablation.json``/``ablation.md`` under ``out``."""
+def main(
+    cv_dir: Path,
+    rules: Path = Path("corpus/rules/entity_rules.json"),
+    out: Optional[Path] = None,
+    corpus: Path = DEFAULT_CORPUS,
+    reach: bool = False,
+    spec: Optional[Path] = None,
+) -> None:
+    """Ablation table of the rule families over the CV folds in ``cv_dir``; with ``--reach`` also the pruned-CV estimate."""
     data = srsly.read_json(rules)
-    groups = REPORT_GROUPS
-    rows = ablation(cv_dir, data, corpus=corpus, groups={g: fs for g, fs in groups.items() if "(" not in g and g not in ("mechanism_fix", "mechanism_add", "institution_fix", "institution_add")} | {g: fs for g, fs in groups.items() if g not in ("trim", "count", "law", "mechanism (fix+add)", "institution (fix+add)")})
-    table = ablation_table(rows)
+    cache = FoldCache()
+    rows = ablation(cv_dir, data, corpus=corpus, groups=REPORT_GROUPS)
+    report = {"ablation": rows, "folds_model": evaluate_rules_cv(cv_dir, None, corpus=corpus, cache=cache), "folds_rules": evaluate_rules_cv(cv_dir, data, corpus=corpus, cache=cache)}
+    text = "## Ablation\n\n" + ablation_table(rows)
+    text += "\n## Per report, model alone\n\n" + fold_table(report["folds_model"]) + "\n## Per report, all families\n\n" + fold_table(report["folds_rules"])
+    if reach:
+        report["reach"] = entry_reach(cv_dir, data, corpus=corpus, cache=cache)
+        spec_text = spec.read_text(encoding="utf-8") if spec else ""
+        strict = pruned_cv(cv_dir, data, report["reach"], corpus=corpus, cache=cache)
+        kept = pruned_cv(cv_dir, data, report["reach"], keep=lambda w: bool(spec_text) and w in spec_text, corpus=corpus, cache=cache)
+        report["pruned"] = {"strict": strict["mean"], "keep_spec_words": kept["mean"]}
+        text += "\n## Without the entries only the held-out report needed\n\n" + ablation_table(
+            [{"setting": "all families", **report["folds_rules"]["mean"]}, {"setting": "pruned (spec words kept)", **kept["mean"]}, {"setting": "pruned (all)", **strict["mean"]}]
+        )
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "ablation.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-        (out / "ablation.md").write_text(table, encoding="utf-8")
-    return table
+        for k in ("folds_model", "folds_rules"):
+            for f in report[k]["folds"]:
+                f.pop("errors", None)
+        (out / "ablation.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        (out / "ablation.md").write_text(text, encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":
