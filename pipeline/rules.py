@@ -675,8 +675,9 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
     bare_taken = False
     while start > clause_s:
         before = text[clause_s:start]
-        if took_place and before.endswith(r.government_link) and places.ending_at(start - len(r.government_link)) is not None:
-            start = places.ending_at(start - len(r.government_link)) or start
+        linked = places.ending_at(start - len(r.government_link)) if took_place and before.endswith(r.government_link) else None
+        if linked is not None:  # 0 is a valid start: compare with None, or the loop never moves
+            start = linked
             continue
         w = _ends_with_any(before, r.standalone)
         if w and owners:

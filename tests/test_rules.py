@@ -325,3 +325,22 @@ def test_rules_cv_helpers(rules_data):
     assert d["families"] == {f: f == "count" for f in FAMILIES}
     table = ablation_table([{"setting": "x", "COUNT": 1.0, "LAW": 0.5, "INSTITUTION": 0.25, "MECHANISM": 0.0, "micro": 0.4}])
     assert "| x | 1.000 | 0.500 | 0.250 | 0.000 | 0.400 |" in table
+
+
+def test_rules_place_name_at_text_start_terminates():
+    """A place + 人民政府 + place at offset 0 used to loop forever (ending_at returned 0, which is falsy)."""
+    import threading
+
+    import srsly
+
+    from pipeline.rules import EntityRules
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
+    comp = EntityRules(nlp)
+    comp.set_rules(srsly.read_json("corpus/rules/entity_rules.json"))
+    result = []
+    worker = threading.Thread(target=lambda: result.append(comp(nlp.make_doc("北京市东城区人民政府东华门街道办事处2024年工作报告"))), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert result, "entity_rules did not finish"
+    assert [(e.text, e.label_) for e in result[0].ents] == [("北京市东城区人民政府东华门街道办事处", "INSTITUTION")]
