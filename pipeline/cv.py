@@ -21,7 +21,6 @@ def run_fold(held_out: str, corpus: list[str], out: str, config: str, overrides:
     """Train without ``held_out`` and score on it."""
     import spacy
 
-    from .evaluate import evaluate_records, predict_spans, score_spans
     from .train import train_model
 
     docs = load_corpus([Path(p) for p in corpus])
@@ -31,7 +30,13 @@ def run_fold(held_out: str, corpus: list[str], out: str, config: str, overrides:
     t0 = time.perf_counter()
     train_model(train, Path(out), Path(config), overrides)
     seconds = time.perf_counter() - t0
-    nlp = spacy.load(Path(out) / "model-best")
+    return score_fold(spacy.load(Path(out) / "model-best"), held_out, test, gold_records, seconds)
+
+
+def score_fold(nlp: Any, held_out: str, test: list, gold_records: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """NER and record scores of a fold's pipeline on its held-out report."""
+    from .evaluate import evaluate_records, predict_spans, score_spans
+
     t1 = time.perf_counter()
     pairs = predict_spans(nlp, test)
     predict_s = time.perf_counter() - t1
@@ -45,6 +50,22 @@ def run_fold(held_out: str, corpus: list[str], out: str, config: str, overrides:
         "records_gold_entities": evaluate_records(test, gold_records),
         "records_end_to_end": evaluate_records(test, gold_records, model=nlp),
     }
+
+
+def rescore(cv_dir: Path, corpus: list[Path], add_rules: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """Score saved fold models again (e.g. after adding a rule component that is not trained)."""
+    import spacy
+
+    docs = load_corpus(corpus)
+    gold_records = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    folds = []
+    for d in docs:
+        nlp = spacy.load(cv_dir / d.doc_id / "model-best")
+        if add_rules is not None and "entity_rules" not in nlp.pipe_names:
+            rules = nlp.add_pipe("entity_rules", after="ner", config=add_rules["config"])
+            rules.initialize(lambda: [], nlp=nlp, rules=add_rules["data"])
+        folds.append(score_fold(nlp, d.doc_id, [d], gold_records, 0.0))
+    return {"config": str(cv_dir), "folds": folds, "mean": mean_scores(folds)}
 
 
 def cross_validate(
