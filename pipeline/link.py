@@ -215,7 +215,8 @@ def link_records(
                 actor = prev["actor"]
         if len(activity) > rules.max_chars:
             # cut at the last verb that starts a conjunct, else the first verb
-            verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i)]
+            titled = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", activity) for i in range(m.start() + 1, m.end())}
+            verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
             starts = [i for i in verbs_at if i == 0 or activity[i - 1] in "、和及并"]
             cut = starts[-1] if starts else (verbs_at[0] if verbs_at else len(activity) - rules.max_chars)
             if mode == "clause":

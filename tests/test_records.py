@@ -207,3 +207,8 @@ def test_records_components_round_trip_to_disk_and_docbin(nlp_blank, tmp_path):
     back = list(DocBin(store_user_data=True).from_bytes(db.to_bytes()).get_docs(nlp2.vocab))[0]
     assert [dict(r) for r in back._.records] == doc._.records and back._.records[0]["section"] == "achievements"
     assert back.ents[0]._.value == 48 and back._.year == 2023
+
+
+def test_link_long_activity_not_cut_inside_a_title(nlp_blank):
+    got = link(nlp_blank, "向全区各单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
+    assert got[0][0].endswith("配发《习近平法治思想学习纲要》")
