@@ -247,12 +247,17 @@ def extract_cli(
     resume: bool = typer.Option(False, "--resume", help="Skip inputs already done in OUT (same path and content hash)."),
     force: bool = typer.Option(False, "--force", help="Start again, replacing OUT's extraction."),
     max_chars: int = typer.Option(1_000_000, "--max-chars", help="Longer documents fail with a reason."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler",
+        help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker processes here. Same outputs as a local run; see docs/distributed.md.",
+    ),
 ) -> None:
     """Extract entities and records from many reports.
 
     Exit status: 0 if every input is ok, 1 if any input failed (each failure is
     one line naming the file and the reason, and is in documents.jsonl), 2 for a
-    usage error (no inputs, OUT already used without --resume/--force, no model).
+    usage error (no inputs, OUT already used without --resume/--force, no model,
+    a --scheduler that cannot be reached or whose workers cannot run the model).
     """
     import spacy
 
@@ -268,10 +273,20 @@ def extract_cli(
         typer.echo(f"error: {E_NO_MODEL.format(path=model)}", err=True)
         raise typer.Exit(2)
     try:
-        summary = extract(
-            inputs, out, spacy.load(model), n_process=n_process, batch_size=batch_size, resume=resume, force=force,
-            max_chars=max_chars, write_tables=write_tables_csv,
-        )
+        if scheduler is not None:
+            from .distributed import E_N_PROCESS, extract_on_dask
+
+            if n_process != 1:
+                raise UsageError(E_N_PROCESS)
+            summary = extract_on_dask(
+                inputs, out, model, scheduler, batch_size=batch_size, resume=resume, force=force,
+                max_chars=max_chars, write_tables=write_tables_csv,
+            )
+        else:
+            summary = extract(
+                inputs, out, spacy.load(model), n_process=n_process, batch_size=batch_size, resume=resume, force=force,
+                max_chars=max_chars, write_tables=write_tables_csv,
+            )
     except UsageError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2)

@@ -8,16 +8,24 @@ most the line being written (a torn last line is repaired on ``--resume``);
 manifest. At the end the manifest is rewritten in input order (temp file +
 rename) and the entity and record tables are written.
 
-NER runs over chunks of at most ``chunk_chars`` characters (split at line
-breaks) so memory stays bounded; the record components then run over the
+NER runs over chunks of at most ``chunk_chars`` characters (cut after a
+sentence end) so memory stays bounded and batches stay full (docs/benchmarks.md); the record components then run over the
 whole document with the entities put back, so issuer, year, sections and
 records see the whole report.
+
+How the documents are processed is an *engine*: a function from hashed jobs
+to finished jobs (``line`` set), in any order. The local engine reads each job
+and batches it through ``Extractor.run``; ``pipeline.distributed`` ships jobs
+to Dask workers, which run the same ``Extractor`` one document at a time
+(``Extractor.process``). Everything else — resume, the manifest, the text
+copies, the final rewrite and the tables — is this module's, whichever engine.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -48,6 +56,14 @@ class Job:
     result: Optional[ReadResult] = None
     error: Optional[str] = None
     line: Optional[dict[str, Any]] = None
+    # Set when the job is processed away from its input (on a Dask worker):
+    data: Optional[bytes] = None  # the input's bytes, as read by the client
+    resolved_path: Optional[str] = None  # the input's absolute path on the client
+    text_copy: Optional[str] = None  # text for OUT/texts/<doc_id>.txt, written by the caller
+
+
+Engine = Callable[[Iterator[Job]], Iterator[Job]]
+"""Takes hashed jobs (``content_hash`` or ``error`` set), yields them with ``line`` set, in any order."""
 
 
 @dataclass
@@ -74,21 +90,32 @@ def make_doc_id(path: Path, content_hash: Optional[str]) -> str:
     return f"{path.stem}-{digest[:10]}"
 
 
-def read_job(job: Job, max_chars: int) -> Job:
-    """Hash and read one input; a bad input gets ``job.error`` (one line)."""
+def hash_job(job: Job) -> Job:
+    """Hash one input (its resume key and doc_id); an unreadable one gets ``job.error``."""
     try:
         job.content_hash = file_hash(job.path)
     except OSError as err:
         job.error = errors.E_UNREADABLE.format(err=err.strerror or err)
-        return job
+    return job
+
+
+def read_text(job: Job, max_chars: int, source: Optional[Path] = None) -> Job:
+    """Read a hashed input's text into ``job.result`` — from ``source``, a copy of its bytes, if given; a bad input gets ``job.error``."""
     try:
-        job.result = read_document(job.path)
+        job.result = read_document(source or job.path)
     except InputError as err:
         job.error = str(err)
         return job
     if len(job.result.text) > max_chars:
         job.error = errors.E_TOO_LONG.format(n=len(job.result.text), limit=max_chars)
         job.result = None
+    return job
+
+
+def read_job(job: Job, max_chars: int) -> Job:
+    """Hash and read one input; a bad input gets ``job.error`` (one line)."""
+    if hash_job(job).error is None:
+        read_text(job, max_chars)
     return job
 
 
@@ -109,25 +136,41 @@ def failed_line(job: Job) -> dict[str, Any]:
     }
 
 
+def write_text_copy(out_dir: Path, doc_id: str, text: str) -> None:
+    """Save a document's text as UTF-8 under ``out_dir/texts`` (temp file + rename)."""
+    path = out_dir / TEXTS_DIR / f"{doc_id}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, path)
+
+
+SENTENCE_END = re.compile(r"[\n。！？；!?;]")
+
+
 def chunks(text: str, size: int) -> list[tuple[int, str]]:
-    """(offset, piece) pieces of at most ``size`` characters, cut after a line break where possible."""
+    """(offset, piece) pieces of at most ``size`` characters, cut after a sentence end or line break where possible."""
     out = []
     start = 0
     while start < len(text):
         end = min(len(text), start + size)
         if end < len(text):
-            nl = text.rfind("\n", start, end)
-            if nl > start:
-                end = nl + 1
+            cuts = [m.end() for m in SENTENCE_END.finditer(text, start, end)]
+            if cuts:
+                end = cuts[-1]
         out.append((start, text[start:end]))
         start = end
     return out or [(0, "")]
 
 
 class Extractor:
-    """Runs the pipeline over read documents and builds manifest lines."""
+    """Runs the pipeline over read documents and builds manifest lines.
 
-    def __init__(self, nlp: Any, out_dir: Path, n_process: int = 1, batch_size: int = 16, chunk_chars: int = 20000) -> None:
+    With ``out_dir=None`` (on a Dask worker) nothing is written: a text copy is
+    left in ``job.text_copy`` for the caller to write.
+    """
+
+    def __init__(self, nlp: Any, out_dir: Optional[Path], n_process: int = 1, batch_size: int = 16, chunk_chars: int = 1000) -> None:
         self.nlp = nlp
         self.out_dir = out_dir
         self.n_process = n_process
@@ -168,15 +211,14 @@ class Extractor:
         """The text offsets index: the input itself for UTF-8 .txt, else a UTF-8 copy in DIR/texts."""
         r = job.result
         if r.fmt == "txt" and r.encoding in ("utf-8", "utf-8-sig") and not r.text.startswith("\ufeff"):
-            raw = job.path.read_bytes()
+            raw = job.data if job.data is not None else job.path.read_bytes()
             if raw.decode("utf-8-sig") == r.text:
-                return str(job.path.resolve())
-        path = self.out_dir / TEXTS_DIR / f"{doc_id}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(r.text, encoding="utf-8", newline="")
-        os.replace(tmp, path)
-        return str(Path(TEXTS_DIR) / path.name)
+                return job.resolved_path or str(job.path.resolve())
+        if self.out_dir is None:
+            job.text_copy = r.text
+        else:
+            write_text_copy(self.out_dir, doc_id, r.text)
+        return str(Path(TEXTS_DIR) / f"{doc_id}.txt")
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Job]:
         """Yield each job with its manifest line, in input order."""
@@ -208,6 +250,10 @@ class Extractor:
                 del pending[index]
                 job.line = self.doc_line(job, ents)
                 yield job
+
+    def process(self, job: Job) -> Job:
+        """One read job through ``run`` alone: the per-document step of a Dask worker, same line as a local batch."""
+        return next(self.run([job]))
 
 
 def load_manifest(path: Path) -> list[dict[str, Any]]:
@@ -270,8 +316,14 @@ def extract(
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: Optional[Progress] = None,
     write_tables: Optional[Callable[[Path, list[dict[str, Any]]], None]] = None,
+    engine: Optional[Engine] = None,
 ) -> ExtractSummary:
-    """Extract every input into ``out_dir``; see the module docstring."""
+    """Extract every input into ``out_dir``; see the module docstring.
+
+    ``engine`` processes the documents (default: ``nlp`` here, with ``n_process``
+    and ``batch_size``); ``pipeline.distributed.DaskEngine`` runs them on a cluster
+    and needs no ``nlp``.
+    """
     paths = collect_inputs(inputs)
     if not paths:
         raise UsageError(errors.E_NO_INPUTS)
@@ -292,16 +344,20 @@ def extract(
 
     def jobs() -> Iterator[Job]:
         for i, p in enumerate(paths):
-            job = read_job(Job(i, p), max_chars)
+            job = hash_job(Job(i, p))
             if job.content_hash and (str(p), job.content_hash) in done:
                 summary.skipped += 1
                 progress.update(job)
                 continue
             yield job
 
-    extractor = Extractor(nlp, out_dir, n_process=n_process, batch_size=batch_size)
+    if engine is None:
+        extractor = Extractor(nlp, out_dir, n_process=n_process, batch_size=batch_size)
+        engine = lambda hashed: extractor.run(j if j.error else read_text(j, max_chars) for j in hashed)  # noqa: E731
     with open(manifest, "a", encoding="utf-8") as f:
-        for job in extractor.run(jobs()):
+        for job in engine(jobs()):
+            if job.text_copy is not None:
+                write_text_copy(out_dir, job.line["doc_id"], job.text_copy)
             f.write(json.dumps(job.line, ensure_ascii=False) + "\n")
             f.flush()
             done[(str(job.path), job.content_hash or f"unreadable:{job.index}")] = job.line
