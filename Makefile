@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ $(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) | setup
 	$(FAZHI) train --output training --config configs/ner.cfg
 
 train: $(MODEL)/meta.json
+
+# The linker's learned activity choice (scikit-learn), trained on the gold records.
+corpus/rules/activity_ranker.json: $(CORPUS) corpus/rules/activity_rules.json pipeline/ranker.py | setup
+	$(BIN)/python -m pipeline.ranker train $@
+
+ranker: corpus/rules/activity_ranker.json
 
 # Leave-one-report-out cross-validation of the shipped config → training/cv/default/cv.md
 cv: setup

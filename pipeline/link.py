@@ -288,24 +288,35 @@ class RecordLinker:
         self.name = name
         self.rules = ActivityRules(srsly.read_json(DEFAULT_ACTIVITY_PATH))
         self.tables = load_tables(DEFAULT_UNITS_PATH)
+        self.ranker: Optional[dict] = None
 
-    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None) -> None:
-        """Load the linker's word lists (from the config, or the project's default file)."""
+    def initialize(
+        self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None, ranker: Optional[dict] = None
+    ) -> None:
+        """Load the linker's word lists and, if given, the activity ranker's weights (``pipeline/ranker.py``)."""
         self.rules = ActivityRules(dict(rules) if rules else srsly.read_json(DEFAULT_ACTIVITY_PATH))
+        self.ranker = dict(ranker) if ranker else None
         if nlp is not None and "count_normalizer" in nlp.pipe_names:
             self.tables = nlp.get_pipe("count_normalizer").tables
 
     def __call__(self, doc: Doc) -> Doc:
+        from .ranker import rank
+
         ents = [Ent(s, e, label) for s, e, label in entity_offsets(doc)]
-        doc._.records = link_records(doc.text, ents, self.rules, doc._.sections or None, self.tables)
+        records = link_records(doc.text, ents, self.rules, doc._.sections or None, self.tables)
+        doc._.records = rank(doc.text, records, self.rules, self.ranker) if self.ranker else records
         return doc
 
     def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
         srsly.write_json(Path(path) / "rules.json", self.rules.data)
+        if self.ranker:
+            srsly.write_json(Path(path) / "ranker.json", self.ranker)
 
     def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "RecordLinker":
         self.rules = ActivityRules(srsly.read_json(Path(path) / "rules.json"))
+        ranker = Path(path) / "ranker.json"
+        self.ranker = srsly.read_json(ranker) if ranker.exists() else None
         return self
 
 

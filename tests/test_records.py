@@ -212,3 +212,27 @@ def test_records_components_round_trip_to_disk_and_docbin(nlp_blank, tmp_path):
 def test_link_long_activity_not_cut_inside_a_title(nlp_blank):
     got = link(nlp_blank, "向全区各单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
     assert got[0][0].endswith("配发《习近平法治思想学习纲要》")
+
+
+def test_ranker_trains_and_changes_only_activities(nlp_blank, tmp_path):
+    """The learned activity choice: trained with scikit-learn, applied without it, saved with the linker."""
+    from pathlib import Path
+
+    from pipeline.corpus import annotation_files, load_corpus, load_records
+    from pipeline.ranker import train_ranker
+
+    corpus = [Path("corpus/annotations")]
+    gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    docs = [d for d in load_corpus(corpus) if d.doc_id in ("donghuamen-jiedao-2024", "guangnei-jiedao-2021")]
+    linker = nlp_blank.get_pipe("record_linker")
+    model = train_ranker(docs, gold, linker.rules)
+    assert model["weights"] and isinstance(model["intercept"], float)
+    text = "法律顾问全年共审查各类合同281份。"
+    plain = link(nlp_blank, text, [("COUNT", "281份")])
+    linker.ranker = model
+    ranked = link(nlp_blank, text, [("COUNT", "281份")])
+    assert [r[1] for r in ranked] == [r[1] for r in plain]  # same counts, same order
+    assert ranked[0][0] in text
+    nlp_blank.to_disk(tmp_path / "p")
+    loaded = spacy.load(tmp_path / "p").get_pipe("record_linker").ranker
+    assert loaded["weights"] == pytest.approx(model["weights"]) and loaded["intercept"] == pytest.approx(model["intercept"])

@@ -1,0 +1,174 @@
+"""A learned alternative to the linker's activity choice, compared by cross-validation.
+
+For every COUNT the rules (``link.link_records``) give one activity. This
+module generates several candidate activities for the same count — the rules'
+choice, the whole clause before the count, the clause from its first or last
+verb, the noun after the count with the clause's last verb — describes each
+with features from words, distance and punctuation, and trains a
+scikit-learn logistic regression to tell good candidates (character-overlap
+F1 ≥ 0.5 with the gold activity) from bad ones; the best-scored candidate is
+the ranker's activity. ``compare_loro`` trains on four reports and scores on
+the fifth, for each report, against the rules alone (docs/results.md §4).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import srsly
+
+from .corpus import AnnotatedDoc, annotation_files, load_corpus, load_records
+from .evaluate import char_f1, score_records
+from .link import DEFAULT_ACTIVITY_PATH, ActivityRules, Ent, link_records
+
+DELIMS = "，,；;：:。！？!?\n（）()、"
+
+
+def candidates(text: str, rec: dict[str, Any], rules: ActivityRules) -> list[tuple[str, str, int, int, int]]:
+    """(kind, activity, distance to the count, evidence start, evidence end) candidates for one rule record."""
+    c0, c1 = rec["count"]["start"], rec["count"]["end"]
+    k = c0 - 1
+    while k >= 0 and text[k] not in DELIMS:
+        k -= 1
+    raw = text[k + 1 : c0]
+    clause = raw.strip()
+    cs = k + 1 + (len(raw) - len(raw.lstrip()))
+    a = rec["activity"]
+    out = [("rule", a["text"], 0, a["start"], a["end"]), ("clause", clause, len(clause), cs, cs + len(clause))]
+    verbs = [i for i in range(len(clause)) if rules.verb_at(clause, i)]
+    if verbs:
+        out.append(("first_verb", clause[verbs[0] :], len(clause) - verbs[0], cs + verbs[0], cs + len(clause)))
+        out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
+    m = re.match(r"[^\s，,。；;：:、（）()]{1,10}", text[c1:])
+    if m:
+        noun = m.group(0)
+        verb = rules.verb_at(clause, verbs[-1]) if verbs else ""
+        out.append(("count_first", (verb or "") + noun, len(noun), c1, c1 + len(noun)))
+    seen, uniq = set(), []
+    for cand in out:
+        if cand[1] and cand[1] not in seen:
+            seen.add(cand[1])
+            uniq.append(cand)
+    return uniq
+
+
+def features(kind: str, act: str, dist: int, rule_act: str, rules: ActivityRules) -> dict[str, Any]:
+    return {
+        f"kind={kind}": 1,
+        f"len={min(len(act), 20) // 3}": 1,
+        f"dist={min(dist, 20) // 4}": 1,
+        "starts_verb": int(bool(rules.verb_at(act, 0))),
+        "has_coord": int("、" in act or "和" in act),
+        "has_title": int("《" in act),
+        "overlap_rule": round(char_f1(act, rule_act), 1),
+        f"first={act[:1]}": 1,
+        f"last={act[-1:]}": 1,
+    }
+
+
+def examples(docs: Iterable[AnnotatedDoc], gold: dict[str, list[dict[str, Any]]], rules: ActivityRules) -> list[tuple[str, dict, list]]:
+    """(doc id, rule record, [(features, activity, is_good)]) for every rule record."""
+    out = []
+    for d in docs:
+        by_count: dict[tuple[int, int], list[str]] = {}
+        for g in gold.get(d.doc_id, []):
+            if not g.get("no_record"):
+                by_count.setdefault((g["count"]["start"], g["count"]["end"]), []).append(g["activity"])
+        ents = [Ent(s.start, s.end, s.label) for s in d.entities]
+        from .clean import clean_text
+
+        text = clean_text(d.text)
+        for rec in link_records(text, ents, rules):
+            golds = by_count.get((rec["count"]["start"], rec["count"]["end"]), [])
+            cands = []
+            for kind, act, dist, _, _ in candidates(text, rec, rules):
+                good = any(char_f1(act, g) >= 0.5 for g in golds)
+                cands.append((features(kind, act, dist, rec["activity"]["text"], rules), act, good))
+            out.append((d.doc_id, rec, cands))
+    return out
+
+
+def train_ranker(docs: Iterable[AnnotatedDoc], gold: dict[str, list[dict[str, Any]]], rules: ActivityRules) -> dict[str, Any]:
+    """Fit the logistic regression on the documents' gold records; returns plain weights (JSON-able)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    train = [c for _, _, cands in examples(docs, gold, rules) for c in cands]
+    vec = DictVectorizer()
+    X = vec.fit_transform([f for f, _, _ in train])
+    clf = LogisticRegression(max_iter=2000, C=1.0, random_state=0).fit(X, [int(g) for _, _, g in train])
+    names = vec.get_feature_names_out()
+    return {"weights": {str(n): round(float(w), 6) for n, w in zip(names, clf.coef_[0]) if w}, "intercept": round(float(clf.intercept_[0]), 6)}
+
+
+def rank(text: str, records: list[dict[str, Any]], rules: ActivityRules, model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Records with each activity replaced by the best-scored candidate (scoring needs no scikit-learn)."""
+    w, out = model["weights"], []
+    for rec in records:
+        best, best_score = None, float("-inf")
+        for kind, act, dist, start, end in candidates(text, rec, rules):
+            f = features(kind, act, dist, rec["activity"]["text"], rules)
+            score = model["intercept"] + sum(w.get(k, 0.0) * v for k, v in f.items())
+            if score > best_score:
+                best, best_score = (act, start, end), score
+        out.append(rec if best is None else {**rec, "activity": {"text": best[0], "start": best[1], "end": best[2]}})
+    return out
+
+
+def compare_loro(corpus: list[Path]) -> dict[str, Any]:
+    """Leave-one-report-out records F1 (from gold entities): rules alone vs the ranker."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rules = ActivityRules(srsly.read_json(DEFAULT_ACTIVITY_PATH))
+    docs = load_corpus(corpus)
+    gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    exs = examples(docs, gold, rules)
+    folds = []
+    for held in [d.doc_id for d in docs]:
+        train = [c for doc_id, _, cands in exs if doc_id != held for c in cands]
+        vec = DictVectorizer()
+        X = vec.fit_transform([f for f, _, _ in train])
+        y = [int(g) for _, _, g in train]
+        clf = LogisticRegression(max_iter=2000, C=1.0, random_state=0).fit(X, y)
+        rule_preds, ranked_preds = [], []
+        for doc_id, rec, cands in exs:
+            if doc_id != held:
+                continue
+            rule_preds.append(rec)
+            if not cands:
+                ranked_preds.append(rec)
+                continue
+            probs = clf.predict_proba(vec.transform([f for f, _, _ in cands]))[:, 1]
+            best = max(range(len(cands)), key=lambda i: probs[i])
+            ranked_preds.append({**rec, "activity": {**rec["activity"], "text": cands[best][1]}})
+        g = gold.get(held, [])
+        folds.append(
+            {
+                "held_out": held,
+                "rules": score_records([(g, rule_preds)])["f"],
+                "ranker": score_records([(g, ranked_preds)])["f"],
+            }
+        )
+    mean = {k: round(sum(f[k] for f in folds) / len(folds), 4) for k in ("rules", "ranker")}
+    return {"folds": folds, "mean": mean}
+
+
+def train_cli_run(corpus: list[Path], out: Path) -> dict[str, Any]:
+    """``make ranker``: train on every gold record of the corpus and write the weights."""
+    rules = ActivityRules(srsly.read_json(DEFAULT_ACTIVITY_PATH))
+    gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    model = train_ranker(load_corpus(corpus), gold, rules)
+    srsly.write_json(out, model)
+    return model
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if sys.argv[1:2] == ["train"]:
+        train_cli_run([Path("corpus/annotations")], Path(sys.argv[2]))
+    else:
+        print(json.dumps(compare_loro([Path("corpus/annotations")]), indent=1))
