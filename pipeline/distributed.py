@@ -56,14 +56,7 @@ WAIT_FOR_WORKERS = 60  # seconds; connecting itself uses dask's distributed.comm
 # local:N workers get glibc's own steady state instead (both thresholds at 32 MiB).
 LOCAL_WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": 32 << 20, "MALLOC_MMAP_THRESHOLD_": 32 << 20}
 
-# TODO(errors.py): move beside the other batch-extraction messages.
-E_SCHEDULER_SPEC = "bad --scheduler {spec!r}: give a scheduler address (tcp://host:8786) or local:N"
-E_SCHEDULER_UNREACHABLE = "cannot reach the Dask scheduler at {address}: {err}"
-E_NO_WORKERS = "no Dask workers joined the scheduler at {address} within {seconds} s (start dask-worker on the hosts)"
-E_WORKER_SETUP = "a Dask worker cannot run the extraction: {err}"
-E_WORKER_VERSIONS = "worker has {worker}, the client {client}: install the same versions on every worker"
-E_WORKER_NO_MODEL = "Dask worker {worker} has no model: {err}"
-E_N_PROCESS = "--n-process is for a local run; with --scheduler the workers are the processes (local:N for N on this machine)"
+from .errors import E_SCHEDULER_SPEC, E_SCHEDULER_UNREACHABLE, E_NO_WORKERS, E_WORKER_SETUP, E_WORKER_VERSIONS, E_WORKER_NO_MODEL, E_N_PROCESS  # noqa: F401  (messages live in errors.py)
 
 
 class WorkerSetupError(RuntimeError):

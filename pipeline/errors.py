@@ -64,3 +64,28 @@ E_TOO_LONG = "text has {n} characters, more than the limit of {limit} (--max-cha
 E_NO_INPUTS = "no input files found"
 E_OUT_EXISTS = "{path} already holds an extraction; use --resume to continue it or --force to start again"
 E_NO_MODEL = "model not found: {path} (run `make train` or pass --model)"
+
+# Dask extraction
+E_SCHEDULER_SPEC = "bad --scheduler {spec!r}: give a scheduler address (tcp://host:8786) or local:N"
+E_SCHEDULER_UNREACHABLE = "cannot reach the Dask scheduler at {address}: {err}"
+E_NO_WORKERS = "no Dask workers joined the scheduler at {address} within {seconds} s (start dask-worker on the hosts)"
+E_WORKER_SETUP = "a Dask worker cannot run the extraction: {err}"
+E_WORKER_VERSIONS = "worker has {worker}, the client {client}: install the same versions on every worker"
+E_WORKER_NO_MODEL = "Dask worker {worker} has no model: {err}"
+E_N_PROCESS = "--n-process is for a local run; with --scheduler the workers are the processes (local:N for N on this machine)"
+
+# export
+E_NO_DIR = "no such directory: {path} (give the --out directory of `fazhi extract`)"
+E_NO_DOCUMENTS = "no {name} in {path}: run `fazhi extract ... --out {path}` first"
+E_BAD_DOCUMENT_LINE = "{path}, line {line}: not a JSON document ({err}); only a torn last line is skipped"
+E_UNKNOWN_FORMAT = "unknown format {fmt!r}: use csv, xlsx or parquet"
+E_UNKNOWN_LANG = "unknown language {lang!r}: use en or zh"
+
+# review pages
+E_TEXT_MISSING = "text not available: {err}"
+E_TEXT_LENGTH = "the text has {n} characters, documents.jsonl says {expected}: offsets may be wrong"
+E_BAD_ENTITIES = "{n} entity span(s) out of range or overlapping were not shown"
+
+# entity rules
+E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
+E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"

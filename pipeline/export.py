@@ -136,11 +136,7 @@ EXPORT_SUBDIR = "export"
 XLSX_FILE = "fazhi.xlsx"
 EXCEL_MAX_CELL = 32767
 
-E_NO_DIR = "no such directory: {path} (give the --out directory of `fazhi extract`)"
-E_NO_DOCUMENTS = "no {name} in {path}: run `fazhi extract ... --out {path}` first"
-E_BAD_DOCUMENT_LINE = "{path}, line {line}: not a JSON document ({err}); only a torn last line is skipped"
-E_UNKNOWN_FORMAT = "unknown format {fmt!r}: use csv, xlsx or parquet"
-E_UNKNOWN_LANG = "unknown language {lang!r}: use en or zh"
+from .errors import E_NO_DIR, E_NO_DOCUMENTS, E_BAD_DOCUMENT_LINE, E_UNKNOWN_FORMAT, E_UNKNOWN_LANG  # noqa: F401  (messages live in errors.py)
 
 
 class ExportError(Exception):

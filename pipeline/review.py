@@ -40,9 +40,7 @@ SECTION_NAMES_ZH = {
 REVIEW_SUBDIR = "review"
 DOC_PAGES_SUBDIR = "docs"
 
-E_TEXT_MISSING = "text not available: {err}"
-E_TEXT_LENGTH = "the text has {n} characters, documents.jsonl says {expected}: offsets may be wrong"
-E_BAD_ENTITIES = "{n} entity span(s) out of range or overlapping were not shown"
+from .errors import E_TEXT_MISSING, E_TEXT_LENGTH, E_BAD_ENTITIES  # noqa: F401  (messages live in errors.py)
 
 _STYLE = """
 body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; margin: 1.5em auto; max-width: 72em; padding: 0 1em; color: #1f2937; }

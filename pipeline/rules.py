@@ -48,8 +48,7 @@ FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "instituti
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 ADDRESS_RE = re.compile(r"\d+[号楼层室栋座]+$")
 
-E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
-E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"
+from .errors import E_UNKNOWN_FAMILY, E_NO_RULES  # noqa: F401  (messages live in errors.py)
 
 Char = tuple[int, int]
 Ent = tuple[int, int, str]
