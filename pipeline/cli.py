@@ -85,7 +85,7 @@ def evaluate_cli(
 
     import spacy
 
-    from .corpus import annotation_files, load_corpus, load_records
+    from .corpus import load_corpus, load_gold_records
     from .evaluate import evaluate_records, predict_spans, score_spans, to_markdown, write_report
 
     if not model.exists():
@@ -95,7 +95,7 @@ def evaluate_cli(
     docs = load_corpus(data)
     result = score_spans(predict_spans(nlp, docs))
     if records:
-        gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(data)}
+        gold = load_gold_records(data)
         result["records_gold_entities"] = evaluate_records(docs, gold)
         result["records_end_to_end"] = evaluate_records(docs, gold, model=nlp)
     md = to_markdown(result, f"Evaluation of {model}")

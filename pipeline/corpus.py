@@ -125,6 +125,11 @@ def load_records(doc_file: Path) -> list[dict[str, Any]]:
     return [json.loads(l) for l in rp.read_text(encoding="utf-8").splitlines() if l.strip()]
 
 
+def load_gold_records(paths: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
+    """Gold records of every document file under ``paths``, keyed by the file's document id (its stem)."""
+    return {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(paths)}
+
+
 def _span_repr(doc: AnnotatedDoc, s: AnnSpan) -> str:
     text = doc.text[s.start : s.end] if 0 <= s.start <= s.end <= len(doc.text) else "?"
     return f"[{s.start},{s.end}) {s.label} {text!r}"

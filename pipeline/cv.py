@@ -14,7 +14,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Optional
 
-from .corpus import NER_LABELS, annotation_files, load_corpus, load_records
+from .corpus import NER_LABELS, load_corpus, load_gold_records
 
 
 def run_fold(held_out: str, corpus: list[str], out: str, config: str, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def run_fold(held_out: str, corpus: list[str], out: str, config: str, overrides:
     from .train import train_model
 
     docs = load_corpus([Path(p) for p in corpus])
-    gold_records = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files([Path(p) for p in corpus])}
+    gold_records = load_gold_records([Path(p) for p in corpus])
     train = [d for d in docs if d.doc_id != held_out]
     test = [d for d in docs if d.doc_id == held_out]
     t0 = time.perf_counter()
@@ -57,7 +57,7 @@ def rescore(cv_dir: Path, corpus: list[Path], add_rules: Optional[dict[str, Any]
     import spacy
 
     docs = load_corpus(corpus)
-    gold_records = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    gold_records = load_gold_records(corpus)
     folds = []
     for d in docs:
         nlp = spacy.load(cv_dir / d.doc_id / "model-best")

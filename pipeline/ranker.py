@@ -18,7 +18,8 @@ from typing import Any, Iterable
 
 import srsly
 
-from .corpus import AnnotatedDoc, annotation_files, load_corpus, load_records
+from .clean import clean_text
+from .corpus import AnnotatedDoc, load_corpus, load_gold_records
 from .evaluate import char_f1, score_records
 from .link import DEFAULT_ACTIVITY_PATH, ActivityRules, Ent, link_records
 
@@ -76,8 +77,6 @@ def examples(docs: Iterable[AnnotatedDoc], gold: dict[str, list[dict[str, Any]]]
             if not g.get("no_record"):
                 by_count.setdefault((g["count"]["start"], g["count"]["end"]), []).append(g["activity"])
         ents = [Ent(s.start, s.end, s.label) for s in d.entities]
-        from .clean import clean_text
-
         text = clean_text(d.text)
         for rec in link_records(text, ents, rules):
             golds = by_count.get((rec["count"]["start"], rec["count"]["end"]), [])
@@ -123,7 +122,7 @@ def compare_loro(corpus: list[Path]) -> dict[str, Any]:
 
     rules = ActivityRules(srsly.read_json(DEFAULT_ACTIVITY_PATH))
     docs = load_corpus(corpus)
-    gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    gold = load_gold_records(corpus)
     exs = examples(docs, gold, rules)
     folds = []
     for held in [d.doc_id for d in docs]:
@@ -158,7 +157,7 @@ def compare_loro(corpus: list[Path]) -> dict[str, Any]:
 def train_cli_run(corpus: list[Path], out: Path) -> dict[str, Any]:
     """``make ranker``: train on every gold record of the corpus and write the weights."""
     rules = ActivityRules(srsly.read_json(DEFAULT_ACTIVITY_PATH))
-    gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    gold = load_gold_records(corpus)
     model = train_ranker(load_corpus(corpus), gold, rules)
     srsly.write_json(out, model)
     return model

@@ -218,11 +218,11 @@ def test_ranker_trains_and_changes_only_activities(nlp_blank, tmp_path):
     """The learned activity choice: trained with scikit-learn, applied without it, saved with the linker."""
     from pathlib import Path
 
-    from pipeline.corpus import annotation_files, load_corpus, load_records
+    from pipeline.corpus import load_corpus, load_gold_records
     from pipeline.ranker import train_ranker
 
     corpus = [Path("corpus/annotations")]
-    gold = {f.name[: -len(".jsonl")]: load_records(f) for f in annotation_files(corpus)}
+    gold = load_gold_records(corpus)
     docs = [d for d in load_corpus(corpus) if d.doc_id in ("donghuamen-jiedao-2024", "guangnei-jiedao-2021")]
     linker = nlp_blank.get_pipe("record_linker")
     model = train_ranker(docs, gold, linker.rules)
