@@ -76,9 +76,10 @@ def train_cli(
 @app.command("evaluate")
 def evaluate_cli(
     model: Path = typer.Argument(..., help="A trained pipeline directory."),
-    data: List[Path] = typer.Argument(..., help="Annotation files or directories."),
+    data: List[Path] = typer.Argument(None, help="Annotation files or directories (not with --devset)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write evaluation.json and evaluation.md here."),
     records: bool = typer.Option(False, "--records", help="Also score records (gold entities → linker, and end to end)."),
+    devset: Optional[str] = typer.Option(None, "--devset", help="Score on the out-of-district dev set: study, test or all (texts rebuilt in corpus/devset/texts)."),
 ) -> None:
     """Per-label strict/lenient P/R/F1, confusion table and errors (and records with --records)."""
     import json
@@ -90,6 +91,28 @@ def evaluate_cli(
 
     if not model.exists():
         typer.echo(f"error: model not found: {model}", err=True)
+        raise typer.Exit(2)
+    if devset is not None:
+        from .devset import load_gold
+        from .evaluate import devset_markdown, evaluate_devset
+
+        if devset not in ("study", "test", "all"):
+            typer.echo("error: --devset takes study, test or all", err=True)
+            raise typer.Exit(2)
+        gold_docs = load_gold(split=None if devset == "all" else devset)
+        if not gold_docs:
+            typer.echo("error: no dev-set texts: rebuild them with python -m pipeline.devset build (corpus/devset/README.md)", err=True)
+            raise typer.Exit(1)
+        result = evaluate_devset(spacy.load(model), gold_docs)
+        md = devset_markdown(result, f"Evaluation of {model} on the dev set ({devset})")
+        if output:
+            output.mkdir(parents=True, exist_ok=True)
+            (output / "evaluation.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+            (output / "evaluation.md").write_text(md, encoding="utf-8")
+        typer.echo(md if not output else f"wrote {output / 'evaluation.md'} and evaluation.json")
+        return
+    if not data:
+        typer.echo("error: give annotation files or directories, or --devset", err=True)
         raise typer.Exit(2)
     nlp = spacy.load(model)
     docs = load_corpus(data)

@@ -44,11 +44,14 @@ from spacy.tokens import Doc
 from spacy.util import registry
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "entity_rules.json"
+DEFAULT_PLACES_PATH = DEFAULT_RULES_PATH.with_name("places.json")
+DEFAULT_BODIES_PATH = DEFAULT_RULES_PATH.with_name("bodies.json")
 FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 ADDRESS_RE = re.compile(r"\d+[号楼层室栋座]+$")
 
 from .errors import E_UNKNOWN_FAMILY, E_NO_RULES  # noqa: F401  (messages live in errors.py)
+from .places import PlaceGazetteer
 
 Char = tuple[int, int]
 Ent = tuple[int, int, str]
@@ -122,14 +125,25 @@ class RuleTable:
 class TextIndex:
     """What the rules need to know about one text: bracket pairs, clauses and words."""
 
-    def __init__(self, text: str, clause_chars: str, segment: Optional[Callable[[str], list[Word]]] = None) -> None:
+    def __init__(
+        self, text: str, clause_chars: str, segment: Optional[Callable[[str], list[Word]]] = None, gazetteer: Optional[PlaceGazetteer] = None
+    ) -> None:
         self.text = text
+        self.gazetteer = gazetteer
+        self._places: Optional[list[tuple[int, int, str]]] = None
         self.titles = [m.span() for m in re.finditer(r"《[^《》\n]{1,120}》", text)]
         self.quotes = [m.span() for m in re.finditer(r"“[^“”\n]{1,60}”", text)]
         self._clause_ends = [i for i, ch in enumerate(text) if ch in clause_chars]
         self._segment = segment
         self._words: Optional[list[Word]] = None
         self._word_starts: list[int] = []
+
+    @property
+    def gazetteer_places(self) -> list[tuple[int, int, str]]:
+        """Place names of the gazetteer in the text (start, end, level), found once."""
+        if self._places is None:
+            self._places = self.gazetteer.find(self.text) if self.gazetteer else []
+        return self._places
 
     @property
     def words(self) -> list[Word]:
@@ -646,7 +660,19 @@ class PlaceIndex:
                     spans[-1][1] = we
                 else:
                     spans.append([ws, we])
-        self.spans = [(a, b) for a, b in spans]
+        for a, b, level in index.gazetteer_places:
+            if index.text[a:b] in r.not_places:
+                continue
+            spans.append([a, b])
+            if level == "town" and not _starts_with_any(index.text[b : b + 4], r.place_units):
+                self.named_units.append((a, b))
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.spans = [(a, b) for a, b in merged]
         self._by_end = {b: a for a, b in self.spans}
 
     def ending_at(self, i: int) -> Optional[int]:
@@ -868,13 +894,20 @@ class EntityRuleTables:
     institution: InstitutionRules
     trim: TrimRules
     raw: dict[str, Any]
+    places: Optional[dict[str, Any]] = None
+    bodies: Optional[dict[str, Any]] = None
+    gazetteer: Optional[PlaceGazetteer] = None
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "EntityRuleTables":
+    def from_dict(cls, d: dict[str, Any], places: Optional[dict[str, Any]] = None, bodies: Optional[dict[str, Any]] = None) -> "EntityRuleTables":
+        """The tables from the rules JSON, the place-name table (places.py) and the body-name table (bodies.json)."""
         fams = {k: bool(v) for k, v in d.get("families", {}).items() if not k.startswith("_")}
         for k in fams:
             if k not in FAMILIES:
                 raise ValueError(E_UNKNOWN_FAMILY.format(name=k, known=", ".join(FAMILIES)))
+        inst = dict(d["institution"])
+        if bodies:
+            inst["standalone"] = list(inst["standalone"]) + [b for k, v in bodies.items() if not k.startswith("_") for b in v]
         return cls(
             families={f: fams.get(f, True) for f in FAMILIES},
             hard=d["punctuation"]["hard"],
@@ -882,9 +915,12 @@ class EntityRuleTables:
             count=CountRules.from_dict(d["count"]),
             law=LawRules.from_dict(d["law"]),
             mechanism=MechanismRules.from_dict(d["mechanism"]),
-            institution=InstitutionRules.from_dict(d["institution"]),
+            institution=InstitutionRules.from_dict(inst),
             trim=TrimRules.from_dict(d["trim"]),
             raw=copy.deepcopy(dict(d)),
+            places=places,
+            bodies=bodies,
+            gazetteer=PlaceGazetteer(places, d["institution"].get("not_places", [])) if places else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -909,12 +945,28 @@ class EntityRules:
         self.segmenter = segmenter or jieba_words()
         self.tables: Optional[EntityRuleTables] = None
 
-    def initialize(self, get_examples: Optional[Callable[[], Iterable]] = None, *, nlp: Optional[Language] = None, rules: Optional[dict[str, Any]] = None) -> None:
-        """Load the rule tables (from the config, or the project's default file)."""
-        self.set_rules(rules if rules is not None else srsly.read_json(DEFAULT_RULES_PATH))
+    def initialize(
+        self,
+        get_examples: Optional[Callable[[], Iterable]] = None,
+        *,
+        nlp: Optional[Language] = None,
+        rules: Optional[dict[str, Any]] = None,
+        places: Optional[dict[str, Any]] = None,
+        bodies: Optional[dict[str, Any]] = None,
+    ) -> None:
+        """Load the rule tables, the place names and the body names (from the config, or the project's default files)."""
+        self.set_rules(
+            rules if rules is not None else srsly.read_json(DEFAULT_RULES_PATH),
+            places if places is not None else srsly.read_json(DEFAULT_PLACES_PATH),
+            bodies if bodies is not None else srsly.read_json(DEFAULT_BODIES_PATH),
+        )
 
-    def set_rules(self, rules: dict[str, Any]) -> None:
-        self.tables = EntityRuleTables.from_dict(rules)
+    def set_rules(self, rules: dict[str, Any], places: Optional[dict[str, Any]] = None, bodies: Optional[dict[str, Any]] = None) -> None:
+        """Set the rule tables; place and body tables already loaded are kept when not given."""
+        if self.tables is not None:
+            places = places if places is not None else self.tables.places
+            bodies = bodies if bodies is not None else self.tables.bodies
+        self.tables = EntityRuleTables.from_dict(rules, places, bodies)
         if self.families is not None:
             for f in self.families:
                 if f not in FAMILIES:
@@ -938,11 +990,15 @@ class EntityRules:
         path.mkdir(parents=True, exist_ok=True)
         if self.tables is not None:
             srsly.write_json(path / "rules.json", self.tables.to_dict())
+            for name, data in (("places.json", self.tables.places), ("bodies.json", self.tables.bodies)):
+                if data is not None:
+                    srsly.write_json(path / name, data)
 
     def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "EntityRules":
-        f = Path(path) / "rules.json"
-        if f.exists():
-            self.set_rules(srsly.read_json(f))
+        path = Path(path)
+        if (path / "rules.json").exists():
+            extra = [srsly.read_json(path / n) if (path / n).exists() else None for n in ("places.json", "bodies.json")]
+            self.set_rules(srsly.read_json(path / "rules.json"), *extra)
         return self
 
 
@@ -959,7 +1015,7 @@ def _drop_overlaps(spans: list) -> list:
 def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None) -> list[Ent]:
     """The repaired entity list for ``text`` given the model's entities (character offsets)."""
     fam = t.families
-    index = TextIndex(text, t.clause, segmenter)
+    index = TextIndex(text, t.clause, segmenter, t.gazetteer)
     ents: list[Ent] = list(model_ents)
     if fam["trim"]:
         ents = [x for x in (trim_span(index, e, t.trim, t.hard) for e in ents) if x is not None]

@@ -44,7 +44,12 @@ class StructureRules:
         self.sub = re.compile(data["heading_patterns"]["sub"])
         self.keywords = [(sec, re.compile(p)) for sec, p in data["keywords"]]
         self.fallback = [(sec, re.compile(p)) for sec, p in data["content_fallback"]]
-        self.issuer_re = re.compile(r"([\u4e00-\u9fff（）()]{2,40}?" + data["issuer_heads"] + r")")
+        self.issuer_end_re = re.compile(data["issuer_heads"] + "$")
+        self.meta_field_re = re.compile(r"(?:" + "|".join(data["issuer_meta_fields"]) + r")[\s\]|｜:：]*([\u4e00-\u9fff（）()]{2,30})")
+        self.opening_re = re.compile(
+            r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
+            r"([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?=" + "|".join(data["issuer_opening_followers"]) + r")"
+        )
         self.date_re = re.compile(data["signature_date"])
 
     def classify_heading(self, heading: str, year: int | None) -> str | None:
@@ -59,15 +64,26 @@ class StructureRules:
         return None
 
 
+REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报告|总结)")
+TITLE_SCAN_LINES = 20
+
+
 def find_title(text: str) -> tuple[list[str], int]:
-    """The title lines (non-empty lines up to the one that names the report) and the offset after them."""
+    """The title lines and the offset after them.
+
+    The title is the short line that names the report (法治…报告/总结) among the
+    first lines, with the short lines just above it (a unit's name on its own
+    line); pages saved from the web put navigation and metadata lines first,
+    which are skipped. Without such a line, the first line is the title.
+    """
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
-    title: list[str] = []
-    for s, e in lines[:4]:
+    for k, (s, e) in enumerate(lines[:TITLE_SCAN_LINES]):
         line = text[s:e].strip()
-        title.append(line)
-        if "报告" in line and len(line) < 80:
-            return title, e
+        if len(line) < 80 and REPORT_TITLE_RE.search(line) and not re.search(r"[。；]", line):
+            first = k
+            while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
+                first -= 1
+            return [text[a:b].strip() for a, b in lines[first : k + 1]], e
     return ([text[lines[0][0] : lines[0][1]].strip()] if lines else []), (lines[0][1] if lines else 0)
 
 
@@ -82,28 +98,65 @@ def find_year(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _unit_name(candidate: str, rules: StructureRules) -> str | None:
+    """The unit's name at the end of ``candidate`` (text before a year or 关于), if it ends like one."""
+    c = re.sub(r"^.*[《【】“\]|｜:：，,。]", "", candidate.strip())
+    c = re.sub(r"(?:关于|对|的)$", "", c.strip()).strip()
+    c = re.sub(r"^(?:现将|现就|特将|根据|依据)", "", c)
+    c = c.split()[-1] if c.split() else ""
+    if not 2 <= len(c) <= 30 or c.startswith(tuple(rules.data.get("issuer_not_names", []))):
+        return None
+    return c if rules.issuer_end_re.search(c) else None
+
+
+def _from_title(title: list[str], rules: StructureRules) -> str | None:
+    for i, line in enumerate(title):
+        m = YEAR_RE.search(line)
+        if m:
+            name = _unit_name(line[: m.start()], rules)
+            if name:
+                return name
+            after = re.match(r"[度]?(?:年度)?([\u4e00-\u9fff（）()]{2,30}?)(?:关于)?(?:法治|依法行政|推进|全面)", line[m.end() :])
+            name = _unit_name(after.group(1), rules) if after else None
+            if name:
+                return name
+        name = _unit_name(re.split(r"关于|法治", line)[0], rules) if ("关于" in line or "法治" in line) else None
+        if name and (i < len(title) - 1 or "关于" in line):
+            return name
+        if i < len(title) - 1:
+            name = _unit_name(line, rules)
+            if name:
+                return name
+    return None
+
+
 def find_issuer(text: str, rules: StructureRules) -> str | None:
-    """The reporting unit: signature block, else the title, else the opening sentence's subject."""
+    """The reporting unit as written: signature block, title, page metadata, opening sentence; null when unnamed.
+
+    A self-reference (我局, 我街道) is never an answer; it is resolved by the
+    other sources or left null.
+    """
     nonempty = [text[s:e].strip() for s, e in _lines(text) if text[s:e].strip()]
     tail = nonempty[-4:]
     if tail and rules.date_re.match(tail[-1]):
         names = [n for line in tail[:-1] for n in re.split(r"\s{2,}", line) if len(n) <= 40 and not re.search(r"[，。；：,;:]", n)]
-        gov = [n for n in names if re.search(r"办事处|人民政府|局$|政府$", n)]
-        if gov or names:
-            return (gov or names)[-1].strip()
-    title, _ = find_title(text)
-    for i, line in enumerate(title):
-        m = YEAR_RE.search(line)
-        prefix = line[: m.start()] if m else ""
-        prefix = re.sub(r"关于$", "", prefix.strip()).strip()
-        if prefix:
-            return re.split(r"\s{2,}", prefix)[-1].strip()
-        if m and i > 0 and len(title[i - 1]) <= 30:
-            return title[i - 1]
-    _, after = find_title(text)
-    opening = text[after : after + 200]
-    m = re.search(r"(?:\d{4}年(?:以来|度)?[，,])([\u4e00-\u9fff]{2,20}?(?:街道|司法局|局|区|县|镇|乡|办事处))", opening)
-    return m.group(1) if m else None
+        names = [n for n in (_unit_name(x, rules) for x in names) if n]
+        if names:
+            return names[-1]
+    title, after = find_title(text)
+    name = _from_title(title, rules)
+    if name:
+        return name
+    head = text[: min(len(text), after + 1500)]
+    for m in rules.meta_field_re.finditer(head):
+        name = _unit_name(m.group(1), rules)
+        if name:
+            return name
+    for m in rules.opening_re.finditer(text[: min(len(text), after + 600)]):
+        name = _unit_name(m.group(1), rules)
+        if name:
+            return name
+    return None
 
 
 def section_spans(text: str, rules: StructureRules, year: int | None) -> list[dict[str, Any]]:
