@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench ranker
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker places
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ corpus/rules/activity_ranker.json: $(CORPUS) corpus/rules/activity_rules.json pi
 	$(BIN)/python -m pipeline.ranker train $@
 
 ranker: corpus/rules/activity_ranker.json
+
+# Place names to township level, derived from jionlp's location dictionary (Apache-2.0).
+# jionlp is installed without its dependencies (its zip is all we read), only for this target.
+places: setup
+	$(BIN)/pip install -q --no-deps jionlp==1.5.31
+	$(BIN)/python -m pipeline.places build corpus/rules/places.json
 
 # Leave-one-report-out cross-validation of the shipped config → training/cv/default/cv.md
 cv: setup

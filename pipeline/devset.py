@@ -118,11 +118,14 @@ def register(root: Path = DEVSET) -> list[dict[str, Any]]:
     return docs
 
 
-def compile_standoff(doc_id: str, root: Path = DEVSET) -> dict[str, Any]:
-    """One document's markup → standoff gold (entities and records with span texts, no sentences)."""
+def compile_standoff(doc_id: str, root: Path = DEVSET, markup_dir: str = "markup") -> dict[str, Any]:
+    """One document's markup → standoff gold (entities and records with span texts, no sentences).
+
+    ``markup_dir`` is ``markup`` (the gold) or ``markup2`` (the second, independent annotation).
+    """
     text = (root / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8")
-    markup = (root / "markup" / f"{doc_id}.txt").read_text(encoding="utf-8")
-    rec_path = root / "markup" / f"{doc_id}.records.jsonl"
+    markup = (root / markup_dir / f"{doc_id}.txt").read_text(encoding="utf-8")
+    rec_path = root / markup_dir / f"{doc_id}.records.jsonl"
     recs = [json.loads(l) for l in rec_path.read_text(encoding="utf-8").splitlines() if l.strip()] if rec_path.exists() else []
     doc, records = compile_markup(doc_id, text, markup, recs)
     entities = [
@@ -136,10 +139,10 @@ def compile_standoff(doc_id: str, root: Path = DEVSET) -> dict[str, Any]:
     return {"id": doc_id, "sha256": sha256_text(text), "entities": entities, "records": records}
 
 
-def compile_all(root: Path = DEVSET) -> list[str]:
-    """Compile every markup file into ``annotations.jsonl``; raise MarkupError on the first bad one."""
-    out = [compile_standoff(p.stem, root) for p in sorted((root / "markup").glob("*.txt"))]
-    (root / "annotations.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out), encoding="utf-8")
+def compile_all(root: Path = DEVSET, markup_dir: str = "markup", target: str = "annotations.jsonl") -> list[str]:
+    """Compile every markup file into ``target``; raise MarkupError on the first bad one."""
+    out = [compile_standoff(p.stem, root, markup_dir) for p in sorted((root / markup_dir).glob("*.txt"))]
+    (root / target).write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out), encoding="utf-8")
     return [d["id"] for d in out]
 
 
@@ -186,10 +189,10 @@ def main(argv: list[str]) -> int:
         for doc_id, status in rows:
             print(f"{status:8s} {doc_id}")
         return 1 if any(s in ("MISMATCH", "missing") for _, s in rows) else 0
-    if cmd == "check":
+    if cmd in ("check", "check2"):
         try:
             for doc_id in argv[1:]:
-                d = compile_standoff(doc_id)
+                d = compile_standoff(doc_id, markup_dir="markup" if cmd == "check" else "markup2")
                 print(f"ok {doc_id}: {len(d['entities'])} entities, {len(d['records'])} records")
         except (MarkupError, KeyError, ValueError, FileNotFoundError) as err:
             print(f"error: {err}")
@@ -201,11 +204,13 @@ def main(argv: list[str]) -> int:
     if cmd == "compile":
         try:
             print(f"compiled {len(compile_all())} documents")
+            if (DEVSET / "markup2").exists():
+                print(f"compiled {len(compile_all(markup_dir='markup2', target='agreement.jsonl'))} second annotations")
         except MarkupError as err:
             print(f"error: {err}")
             return 1
         return 0
-    print("usage: python -m pipeline.devset reserved URL... | build | check ID... | register | compile", file=sys.stderr)
+    print("usage: python -m pipeline.devset reserved URL... | build | check ID... | check2 ID... | register | compile", file=sys.stderr)
     return 2
 
 

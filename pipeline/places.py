@@ -58,33 +58,37 @@ def build_place_table(zip_path: Path) -> dict[str, Any]:
         short = cols[2].strip() if len(cols) > 2 else ""
         if short and short != full and (depth < 2 and len(short) >= 2 or len(short) >= 3):
             names[level].add(short)
+        # autonomous units are mostly written short + their type: 肃南裕固族自治县 → 肃南县
+        for ending, kind in (("自治县", "县"), ("自治旗", "旗"), ("自治州", "州")):
+            if full.endswith(ending) and short and len(short) >= 2:
+                names[level].add(short + kind)
     return {
         "_about": "Place names to township level, derived from jionlp 1.5.31 dictionary/china_location.zip (Apache-2.0) by `make places`; see pipeline/places.py.",
         **{lvl: sorted(v) for lvl, v in names.items()},
     }
 
 
-class PlaceGazetteer:
-    """Leftmost-longest matches of the table's names in a text, indexed by their first two characters."""
+class PhraseTable:
+    """Leftmost-longest matches of fixed names (name → tag) in a text, indexed by their first two characters.
 
-    def __init__(self, table: dict[str, Any] | None, stop_names: Iterable[str] = ()) -> None:
-        self.level: dict[str, str] = {}
-        stops = set(stop_names)
-        for lvl in LEVELS:
-            for name in (table or {}).get(lvl, []):
-                if name not in stops and len(name) >= 2:
-                    self.level.setdefault(name, lvl)
+    A dictionary lookup per position instead of a regex alternation: tens of
+    thousands of names cost no more than a handful.
+    """
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.tag = dict(names)
         self._by_head: dict[str, list[str]] = {}
-        for name in self.level:
-            self._by_head.setdefault(name[:2], []).append(name)
-        for names in self._by_head.values():
-            names.sort(key=len, reverse=True)
+        for name in self.tag:
+            if len(name) >= 2:
+                self._by_head.setdefault(name[:2], []).append(name)
+        for group in self._by_head.values():
+            group.sort(key=len, reverse=True)
 
     def __len__(self) -> int:
-        return len(self.level)
+        return len(self.tag)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping (start, end, level) matches, leftmost first, longest at each start."""
+        """Non-overlapping (start, end, tag) matches, leftmost first, longest at each start."""
         out: list[tuple[int, int, str]] = []
         i, n = 0, len(text)
         by_head = self._by_head
@@ -93,7 +97,7 @@ class PlaceGazetteer:
             if cands:
                 for name in cands:
                     if text.startswith(name, i):
-                        out.append((i, i + len(name), self.level[name]))
+                        out.append((i, i + len(name), self.tag[name]))
                         i += len(name)
                         break
                 else:
@@ -101,6 +105,20 @@ class PlaceGazetteer:
                 continue
             i += 1
         return out
+
+
+class PlaceGazetteer(PhraseTable):
+    """The place table as a phrase table: name → level (province, city, county, town)."""
+
+    def __init__(self, table: dict[str, Any] | None, stop_names: Iterable[str] = ()) -> None:
+        stops = set(stop_names)
+        names: dict[str, str] = {}
+        for lvl in LEVELS:
+            for name in (table or {}).get(lvl, []):
+                if name not in stops:
+                    names.setdefault(name, lvl)
+        super().__init__(names)
+        self.level = self.tag
 
 
 def main(argv: list[str]) -> int:

@@ -46,12 +46,15 @@ from spacy.util import registry
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "entity_rules.json"
 DEFAULT_PLACES_PATH = DEFAULT_RULES_PATH.with_name("places.json")
 DEFAULT_BODIES_PATH = DEFAULT_RULES_PATH.with_name("bodies.json")
+DEFAULT_LAWS_PATH = DEFAULT_RULES_PATH.with_name("law_titles.json")
+# the data tables besides the rules, each saved with the model as <name>.json
+EXTRA_TABLES = ("places", "bodies", "laws")
 FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
 CN_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 ADDRESS_RE = re.compile(r"\d+[号楼层室栋座]+$")
 
 from .errors import E_UNKNOWN_FAMILY, E_NO_RULES  # noqa: F401  (messages live in errors.py)
-from .places import PlaceGazetteer
+from .places import PhraseTable, PlaceGazetteer
 
 Char = tuple[int, int]
 Ent = tuple[int, int, str]
@@ -296,6 +299,8 @@ class LawRules(RuleTable):
     plan_regex: str
     plan_continuations: list[str]
     drop_unmatched: bool = True
+    title_blockers_after: list[str] = field(default_factory=list)
+    titles: Optional[PhraseTable] = None
 
     def __post_init__(self) -> None:
         self.type_words = _longest_first(self.type_words)
@@ -340,6 +345,14 @@ def find_laws(index: TextIndex, r: LawRules, place_prefix: Callable[[TextIndex, 
         q = index.in_quote(s, e)
         blocked = bool(q and (q[0] + 1, q[1] - 1) != (s, e)) or bool(_starts_with_any(text[e : e + 4], r.name_blockers_after))
         blocked = blocked or _in_field_list(text, s, e, r.fields_of_law)
+        (vetoes if blocked else laws).append((s, e))
+    for s, e, _ in r.titles.find(text) if r.titles else []:
+        if index.in_title(s, e) or any(_overlaps((s, e), x) for x in laws + vetoes) or _starts_with_any(text[e : e + 1], r.title_blockers_after):
+            continue
+        if text.endswith(r.law_name_prefix, 0, s):
+            s -= len(r.law_name_prefix)
+        q = index.in_quote(s, e)
+        blocked = bool(q and (q[0] + 1, q[1] - 1) != (s, e)) or bool(_starts_with_any(text[e : e + 4], r.name_blockers_after))
         (vetoes if blocked else laws).append((s, e))
     for m in r.plan.finditer(text):
         s, e = m.span()
@@ -397,9 +410,12 @@ class MechanismRules(RuleTable):
     list_item_generic_endings: list[str] = field(default_factory=list)
     list_max_item: int = 12
     skip_flags: list[str] = field(default_factory=list)
+    named_mechanisms: list[str] = field(default_factory=list)
+    slogans: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
+        self.named = PhraseTable({n: "named" for n in self.named_mechanisms} | {n: "slogan" for n in self.slogans})
         self.head_blockers_after = {k: _longest_first(v) for k, v in self.head_blockers_after.items() if not k.startswith("_")}
         self.boundary_words = _longest_first(self.boundary_words)
         self.owner_prefixes = _longest_first(self.owner_prefixes)
@@ -444,6 +460,17 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
             out.append((q[0], m.end()))
     if r.list_items:
         out += _list_items(index, r)
+    for s, e, kind in r.named.find(text):
+        q = index.in_quote(max(0, s - 1), min(len(text), e + 1))
+        if index.in_title(s, e) or (q and q != (s - 1, e + 1)) or _starts_with_any(text[e + (1 if q else 0) :], r.quoted_suffix_drop):
+            continue
+        if not q and len(text[s:e]) < 4 and not text[s:e].endswith("制"):  # short names only when quoted (一件事)
+            continue
+        span = q or (s, e)
+        if kind == "slogan":
+            generic.append(span)
+        elif not _starts_with_any(text[span[1] : span[1] + 4], r.heads):
+            out.append(span)
     return out, generic
 
 
@@ -894,13 +921,14 @@ class EntityRuleTables:
     institution: InstitutionRules
     trim: TrimRules
     raw: dict[str, Any]
-    places: Optional[dict[str, Any]] = None
-    bodies: Optional[dict[str, Any]] = None
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
     gazetteer: Optional[PlaceGazetteer] = None
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], places: Optional[dict[str, Any]] = None, bodies: Optional[dict[str, Any]] = None) -> "EntityRuleTables":
-        """The tables from the rules JSON, the place-name table (places.py) and the body-name table (bodies.json)."""
+    def from_dict(cls, d: dict[str, Any], extra: Optional[dict[str, dict[str, Any]]] = None) -> "EntityRuleTables":
+        """The tables from the rules JSON and the ``EXTRA_TABLES``: place names (places.py), body names, law titles (lawnames.py)."""
+        extra = {k: v for k, v in (extra or {}).items() if v is not None}
+        bodies = extra.get("bodies")
         fams = {k: bool(v) for k, v in d.get("families", {}).items() if not k.startswith("_")}
         for k in fams:
             if k not in FAMILIES:
@@ -913,14 +941,13 @@ class EntityRuleTables:
             hard=d["punctuation"]["hard"],
             clause=d["punctuation"]["clause"],
             count=CountRules.from_dict(d["count"]),
-            law=LawRules.from_dict(d["law"]),
+            law=LawRules.from_dict({**d["law"], "titles": PhraseTable({t: "LAW" for t in extra["laws"]["titles"]}) if "laws" in extra else None}),
             mechanism=MechanismRules.from_dict(d["mechanism"]),
             institution=InstitutionRules.from_dict(inst),
             trim=TrimRules.from_dict(d["trim"]),
             raw=copy.deepcopy(dict(d)),
-            places=places,
-            bodies=bodies,
-            gazetteer=PlaceGazetteer(places, d["institution"].get("not_places", [])) if places else None,
+            extra=extra,
+            gazetteer=PlaceGazetteer(extra["places"], d["institution"].get("not_places", [])) if "places" in extra else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -953,20 +980,21 @@ class EntityRules:
         rules: Optional[dict[str, Any]] = None,
         places: Optional[dict[str, Any]] = None,
         bodies: Optional[dict[str, Any]] = None,
+        laws: Optional[dict[str, Any]] = None,
     ) -> None:
-        """Load the rule tables, the place names and the body names (from the config, or the project's default files)."""
+        """Load the rule tables, place names, body names and law titles (from the config, or the project's default files)."""
+        given = {"places": places, "bodies": bodies, "laws": laws}
+        defaults = {"places": DEFAULT_PLACES_PATH, "bodies": DEFAULT_BODIES_PATH, "laws": DEFAULT_LAWS_PATH}
         self.set_rules(
             rules if rules is not None else srsly.read_json(DEFAULT_RULES_PATH),
-            places if places is not None else srsly.read_json(DEFAULT_PLACES_PATH),
-            bodies if bodies is not None else srsly.read_json(DEFAULT_BODIES_PATH),
+            {k: v if v is not None else srsly.read_json(defaults[k]) for k, v in given.items()},
         )
 
-    def set_rules(self, rules: dict[str, Any], places: Optional[dict[str, Any]] = None, bodies: Optional[dict[str, Any]] = None) -> None:
-        """Set the rule tables; place and body tables already loaded are kept when not given."""
-        if self.tables is not None:
-            places = places if places is not None else self.tables.places
-            bodies = bodies if bodies is not None else self.tables.bodies
-        self.tables = EntityRuleTables.from_dict(rules, places, bodies)
+    def set_rules(self, rules: dict[str, Any], extra: Optional[dict[str, Optional[dict[str, Any]]]] = None) -> None:
+        """Set the rule tables; extra tables already loaded are kept unless given (a None value removes one)."""
+        tables = dict(self.tables.extra) if self.tables is not None else {}
+        tables.update(extra or {})
+        self.tables = EntityRuleTables.from_dict(rules, tables)
         if self.families is not None:
             for f in self.families:
                 if f not in FAMILIES:
@@ -990,15 +1018,14 @@ class EntityRules:
         path.mkdir(parents=True, exist_ok=True)
         if self.tables is not None:
             srsly.write_json(path / "rules.json", self.tables.to_dict())
-            for name, data in (("places.json", self.tables.places), ("bodies.json", self.tables.bodies)):
-                if data is not None:
-                    srsly.write_json(path / name, data)
+            for name, data in self.tables.extra.items():
+                srsly.write_json(path / f"{name}.json", data)
 
     def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "EntityRules":
         path = Path(path)
         if (path / "rules.json").exists():
-            extra = [srsly.read_json(path / n) if (path / n).exists() else None for n in ("places.json", "bodies.json")]
-            self.set_rules(srsly.read_json(path / "rules.json"), *extra)
+            extra = {n: srsly.read_json(path / f"{n}.json") for n in EXTRA_TABLES if (path / f"{n}.json").exists()}
+            self.set_rules(srsly.read_json(path / "rules.json"), extra)
         return self
 
 

@@ -45,10 +45,13 @@ class StructureRules:
         self.keywords = [(sec, re.compile(p)) for sec, p in data["keywords"]]
         self.fallback = [(sec, re.compile(p)) for sec, p in data["content_fallback"]]
         self.issuer_end_re = re.compile(data["issuer_heads"] + "$")
-        self.meta_field_re = re.compile(r"(?:" + "|".join(data["issuer_meta_fields"]) + r")[\s\]|｜:：]*([\u4e00-\u9fff（）()]{2,30})")
+        # tables saved by models older than these keys have no such sources: "(?!)" never matches
+        fields = "|".join(data.get("issuer_meta_fields", [])) or "(?!)"
+        followers = "|".join(data.get("issuer_opening_followers", [])) or "(?!)"
+        self.meta_field_re = re.compile(r"(?:" + fields + r")[\s\]|｜:：]*([\u4e00-\u9fff（）()]{2,30})")
         self.opening_re = re.compile(
             r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
-            r"([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?=" + "|".join(data["issuer_opening_followers"]) + r")"
+            r"([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?=" + followers + r")"
         )
         self.date_re = re.compile(data["signature_date"])
 
