@@ -216,3 +216,18 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def agreement(root: Path = DEVSET) -> dict[str, Any]:
+    """Entity (strict, per label) and record agreement of the second annotation with the gold, over the shared documents."""
+    from .evaluate import score_records, score_spans
+
+    first = {json.loads(l)["id"]: json.loads(l) for l in (root / "annotations.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()}
+    second = [json.loads(l) for l in (root / "agreement.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+    pairs, rec_pairs = [], []
+    for b in second:
+        a = first[b["id"]]
+        text_len = max([e["end"] for e in a["entities"] + b["entities"]] or [0])
+        pairs.append((b["id"], " " * text_len, [(e["start"], e["end"], e["label"]) for e in a["entities"]], [(e["start"], e["end"], e["label"]) for e in b["entities"]]))
+        rec_pairs.append((a["records"], b["records"]))
+    return {"docs": [b["id"] for b in second], "entities": score_spans(pairs), "records": score_records(rec_pairs)}

@@ -1,0 +1,130 @@
+"""Knowledge that transfers: place names, body names, law titles, named mechanisms, the augmenter, the issuer.
+
+Every example names a place, a body or a document that none of the five seed
+reports (all from Beijing) contains; the expected spans are what the
+annotation spec says (a place prefix belongs to the INSTITUTION, a quoted
+national mechanism is a MECHANISM, a slogan is not).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import spacy
+import srsly
+
+from pipeline.augment import EntitySwapper
+from pipeline.lawnames import build_law_titles
+from pipeline.places import PhraseTable, PlaceGazetteer
+from pipeline.rules import DEFAULT_BODIES_PATH, DEFAULT_LAWS_PATH, DEFAULT_PLACES_PATH, DEFAULT_RULES_PATH
+from pipeline.structure import StructureRules, find_issuer
+
+
+@pytest.fixture(scope="module")
+def places() -> dict:
+    return srsly.read_json(DEFAULT_PLACES_PATH)
+
+
+@pytest.fixture(scope="module")
+def nlp_rules():
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
+    nlp.add_pipe("entity_rules")
+    nlp.initialize()
+    return nlp
+
+
+def ents(nlp, text: str) -> set[tuple[str, str]]:
+    return {(e.text, e.label_) for e in nlp(text).ents}
+
+
+def test_phrase_table_leftmost_longest():
+    table = PhraseTable({"上城": "a", "上城区": "b", "城区": "c", "清波街道": "d"})
+    text = "杭州市上城区清波街道"
+    assert [(text[s:e], t) for s, e, t in table.find(text)] == [("上城区", "b"), ("清波街道", "d")]
+
+
+def test_place_gazetteer_levels(places):
+    g = PlaceGazetteer(places)
+    text = "浙江省杭州市上城区清波街道办事处和甘肃省肃南县林草局"
+    found = {text[s:e]: lvl for s, e, lvl in g.find(text)}
+    assert found == {"浙江省": "province", "杭州市": "city", "上城区": "county", "清波街道": "town", "甘肃省": "province", "肃南县": "county"}
+
+
+@pytest.mark.parametrize(
+    "text,span",
+    [
+        ("2023年，清波街道办事处扎实推进法治政府建设。", "清波街道办事处"),
+        ("在中共静海区委的坚强领导下，全面推进依法行政。", "中共静海区委"),
+        ("四季青街道党工委充分发挥统筹领导职能。", "四季青街道党工委"),
+        ("会同霞山区人力资源和社会保障局开展专项检查。", "霞山区人力资源和社会保障局"),
+        ("在省公安厅的指导下开展执法监督。", "省公安厅"),
+        ("认真落实司法部部署。", "司法部"),
+        ("厅党组深入学习贯彻习近平法治思想。", "厅党组"),
+        ("县委常委会专题听取法治建设汇报。", "县委常委会"),
+    ],
+)
+def test_institution_with_unseen_place_or_body(nlp_rules, text, span):
+    assert (span, "INSTITUTION") in ents(nlp_rules, text)
+
+
+def test_named_mechanisms_and_slogans(nlp_rules):
+    found = ents(nlp_rules, "全面推行“一网通办”，推进“跨省通办”，抓住“关键少数”，坚持“两个维护”。")
+    assert ("“一网通办”", "MECHANISM") in found and ("“跨省通办”", "MECHANISM") in found
+    assert not any(t in ("“关键少数”", "“两个维护”") for t, _ in found)
+
+
+def test_law_titles_without_title_marks(nlp_rules):
+    found = ents(nlp_rules, "组织学习农产品质量安全法和中华人民共和国行政许可法，推进教育法治建设。")
+    assert ("农产品质量安全法", "LAW") in found
+    assert ("中华人民共和国行政许可法", "LAW") in found
+    assert not any("教育法" in t for t, _ in found)
+
+
+def test_law_title_table_from_corpus(tmp_path):
+    path = tmp_path / "laws.jsonl.gz"
+    rows = [
+        {"category": "行政法", "title": "中华人民共和国行政许可法", "text": ""},
+        {"category": "行政法规", "title": "不动产登记暂行条例（2019年）", "text": ""},
+        {"category": "司法解释", "title": "最高人民法院关于审理行政案件的规定", "text": ""},
+        {"category": "行政法规", "title": "国务院关于修改部分行政法规的决定", "text": ""},
+    ]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    assert build_law_titles(path)["titles"] == ["不动产登记暂行条例", "行政许可法"]
+
+
+def test_tables_saved_with_the_component(nlp_rules, tmp_path):
+    nlp_rules.to_disk(tmp_path / "m")
+    for name in ("rules", "places", "bodies", "laws"):
+        assert (tmp_path / "m" / "entity_rules" / f"{name}.json").exists()
+    loaded = spacy.load(tmp_path / "m")
+    text = "四季青街道党工委会同霞山区人力资源和社会保障局学习农产品质量安全法。"
+    assert ents(loaded, text) == ents(nlp_rules, text)
+
+
+def test_entity_swap_moves_spans():
+    swapper = EntitySwapper(srsly.read_json(DEFAULT_PLACES_PATH), srsly.read_json(DEFAULT_BODIES_PATH), seed=3)
+    text = "朝阳区司法局会同垡头街道召开工委会48次。"
+    gold = [(0, 6, "INSTITUTION"), (8, 12, "INSTITUTION"), (14, 17, "INSTITUTION"), (17, 20, "COUNT")]
+    new_text, new_ents = swapper.swap(text, gold)
+    assert new_text != text
+    by_label = [(new_text[s:e], l) for s, e, l in new_ents]
+    assert by_label[2:] == [("工委会", "INSTITUTION"), ("48次", "COUNT")]
+    assert by_label[0][0].endswith("局") and by_label[1][0].endswith("街道")
+    assert new_text.endswith("召开工委会48次。")
+
+
+@pytest.mark.parametrize(
+    "text,issuer",
+    [
+        ("当前位置：首页 > 政务公开\n| 发布机构 | 肃南县林草局 | |\n一、主要举措和成效\n2025年，我局坚持依法行政。", "肃南县林草局"),
+        ("遂府办〔2025〕3号\n遂宁市人民政府办公室\n关于2024年法治政府建设工作情况的报告\n市委、市政府：\n2024年，我办坚持……", "遂宁市人民政府办公室"),
+        ("2023年，在区委、区政府的正确领导下，新市街道办事处坚持以习近平新时代中国特色社会主义思想为指导。\n一、主要工作和成效", "新市街道办事处"),
+        ("2023年，在市委、市政府的坚强领导下，我县坚持依法行政，全面推进法治政府建设。\n一、主要成效", None),
+        ("依据有关规定，现将北京市石景山区人民政府2023年法治政府建设年度情况报告如下。\n一、主要举措和成效", "北京市石景山区人民政府"),
+    ],
+)
+def test_issuer_as_written_or_null(text, issuer):
+    rules = StructureRules(srsly.read_json(DEFAULT_RULES_PATH.with_name("sections.json")))
+    assert find_issuer(text, rules) == issuer
