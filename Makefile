@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench ranker places
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ ranker: corpus/rules/activity_ranker.json
 places: setup
 	$(BIN)/pip install -q --no-deps jionlp==1.5.31
 	$(BIN)/python -m pipeline.places build corpus/rules/places.json
+
+# Titles of laws and regulations (a LAW gazetteer) from the legal-domain corpus beside the checkout.
+LAWREF ?= ../shared/data/lawref/laws.jsonl.gz
+laws: setup
+	$(BIN)/python -m pipeline.lawnames build $(LAWREF) corpus/rules/law_titles.json
 
 # Leave-one-report-out cross-validation of the shipped config → training/cv/default/cv.md
 cv: setup
