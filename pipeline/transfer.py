@@ -21,7 +21,8 @@ import srsly
 
 from .corpus import NER_LABELS
 from .evaluate import issuer_matches, score_records, score_spans
-from .rules_cv import DEFAULT_CORPUS, FoldCache, _fold_docs
+from .corpus import load_corpus
+from .rules_cv import DEFAULT_CORPUS
 
 RULES = Path("corpus/rules")
 Setting = tuple[str, Optional[dict[str, Any]], dict[str, Optional[dict[str, Any]]]]
@@ -46,6 +47,20 @@ def _component(rules: dict[str, Any], extra: dict[str, Optional[dict[str, Any]]]
     comp = EntityRules(spacy.blank("zh"))
     comp.set_rules(copy.deepcopy(rules), extra)
     return comp
+
+
+def fold_docs(cv_dir: Path, corpus: Path = DEFAULT_CORPUS) -> list[tuple[Any, None, Any]]:
+    """Per seed report, (annotation, None, Doc after its fold model's NER only): the fold was trained without it."""
+    import spacy
+
+    out = []
+    for ann in load_corpus([corpus]):
+        model = Path(cv_dir) / ann.doc_id / "model-best"
+        if model.exists():
+            nlp = spacy.load(model)
+            with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p in ("tok2vec", "ner")]):
+                out.append((ann, None, nlp(ann.text)))
+    return out
 
 
 def study_docs(model: Path, split: str = "study") -> tuple[Any, list[tuple[dict[str, Any], Any]]]:
@@ -108,7 +123,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main(cv_dir: Path, model: Path, out: Optional[Path] = None) -> None:
     """Score every default setting; print the table (and write it with the errors under ``out``)."""
-    folds = _fold_docs(cv_dir, DEFAULT_CORPUS, FoldCache())
+    folds = fold_docs(cv_dir)
     nlp, study = study_docs(model)
     rows = [score_setting(s, folds, nlp, study) for s in default_settings()]
     text = table(rows)
