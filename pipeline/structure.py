@@ -18,6 +18,8 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .clean import raw_text
+
 DEFAULT_SECTIONS_PATH = Path(__file__).resolve().parents[1] / "corpus" / "rules" / "sections.json"
 SECTIONS = ("achievements", "shortcomings", "responsibility", "plans", "other")
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -228,7 +230,12 @@ class ReportStructure:
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         doc._.year = find_year(text)
-        doc._.issuer = find_issuer(text, self.rules)
+        issuer = find_issuer(text, self.rules)
+        if issuer is not None:
+            # the name as the source wrote it (the cleaner made its brackets and commas full-width)
+            at = text.find(issuer)
+            issuer = raw_text(doc)[at : at + len(issuer)] if at >= 0 else issuer
+        doc._.issuer = issuer
         doc._.sections = section_spans(text, self.rules, doc._.year)
         return doc
 
