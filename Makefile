@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ $(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) | setup
 train: $(MODEL)/meta.json
 
 # The linker's learned activity choice (scikit-learn), trained on the gold records.
-corpus/rules/activity_ranker.json: $(CORPUS) corpus/rules/activity_rules.json pipeline/ranker.py | setup
-	$(BIN)/python -m pipeline.ranker train $@
+corpus/rules/activity_ranker.json: $(CORPUS) corpus/rules/activity_rules.json pipeline/learning/ranker.py | setup
+	$(BIN)/python -m pipeline.learning.ranker train $@
 
 ranker: corpus/rules/activity_ranker.json
 
@@ -37,12 +37,12 @@ ranker: corpus/rules/activity_ranker.json
 # jionlp is installed without its dependencies (its zip is all we read), only for this target.
 places: setup
 	$(BIN)/pip install -q --no-deps jionlp==1.5.31
-	$(BIN)/python -m pipeline.places build corpus/rules/places.json
+	$(BIN)/python -m pipeline.knowledge.places build corpus/rules/places.json
 
 # Titles of laws and regulations (a LAW gazetteer) from the legal-domain corpus beside the checkout.
 LAWREF ?= ../shared/data/lawref/laws.jsonl.gz
 laws: setup
-	$(BIN)/python -m pipeline.lawnames build $(LAWREF) corpus/rules/law_titles.json
+	$(BIN)/python -m pipeline.knowledge.lawnames build $(LAWREF) corpus/rules/law_titles.json
 
 # Leave-one-report-out cross-validation of the shipped config → training/cv/default/cv.md
 cv: setup
@@ -61,8 +61,13 @@ extract: train
 	$(FAZHI) review out
 	@echo "open out/review/index.html; tables in out/export/fazhi.xlsx"
 
+# The trained pipeline as an installable wheel (requires this project, which registers the components).
+package: train
+	$(BIN)/pip install -q build==1.2.2.post1
+	$(BIN)/python -m pipeline.learning.package $(MODEL) packages
+
 bench: train
-	$(BIN)/python -m pipeline.bench --model $(MODEL) --out docs/benchmarks.md
+	$(BIN)/python -m pipeline.batch.bench --model $(MODEL) --out docs/benchmarks.md
 
 validate: setup
 	$(FAZHI) corpus validate corpus/
@@ -72,7 +77,7 @@ stats: setup
 
 # The doccano loop (docs/doccano.md). doccano-client pins pydantic<2 and
 # urllib3<2, which spaCy cannot share: it lives in its own venv and is driven
-# through pipeline/doccano_bridge.py.
+# through pipeline/annotation/doccano_bridge.py.
 CLIENT_VENV     := .venv-doccano-client
 DOCCANO_PROJECT ?= fazhi
 PULLED          ?= corpus/doccano

@@ -15,7 +15,7 @@ app.add_typer(corpus_app, name="corpus")
 @corpus_app.command("validate")
 def corpus_validate_cli(paths: List[Path] = typer.Argument(..., help="Annotation files or directories.")) -> None:
     """Check offsets, labels, overlaps, relations and records; one line per problem."""
-    from .corpus import validate_paths
+    from pipeline.learning.corpus import validate_paths
 
     problems = validate_paths(paths)
     for p in problems:
@@ -29,7 +29,7 @@ def corpus_validate_cli(paths: List[Path] = typer.Argument(..., help="Annotation
 @corpus_app.command("stats")
 def corpus_stats_cli(paths: List[Path] = typer.Argument(..., help="Annotation files or directories.")) -> None:
     """Entities per label, records and characters, per report and in total (Markdown)."""
-    from .corpus import corpus_stats, stats_table
+    from pipeline.learning.corpus import corpus_stats, stats_table
 
     typer.echo(stats_table(corpus_stats(paths)))
 
@@ -41,7 +41,7 @@ def corpus_compile_cli(
     out_dir: Path = typer.Option(Path("corpus/annotations"), help="Where the corpus files go."),
 ) -> None:
     """Compile the inline-markup gold into doccano JSONL + gold records."""
-    from .markup import MarkupError, compile_dir
+    from pipeline.learning.markup import MarkupError, compile_dir
 
     try:
         done = compile_dir(raw_dir, markup_dir, out_dir)
@@ -66,7 +66,7 @@ def train_cli(
     config: Path = typer.Option(Path("configs/ner.cfg"), "--config", "-c", help="Training config."),
 ) -> None:
     """Train the pipeline on the corpus (deterministic: fixed seed); extra --section.key value override the config."""
-    from .train import train_cli_run
+    from pipeline.learning.train import train_cli_run
 
     metrics = train_cli_run(corpus, output, config, _overrides(ctx))
     typer.echo(metrics["conversion"])
@@ -86,22 +86,22 @@ def evaluate_cli(
 
     import spacy
 
-    from .corpus import load_corpus, load_gold_records
-    from .evaluate import evaluate_records, predict_spans, score_spans, to_markdown, write_report
+    from pipeline.learning.corpus import load_corpus, load_gold_records
+    from pipeline.learning.evaluate import evaluate_records, predict_spans, score_spans, to_markdown, write_report
 
     if not model.exists():
         typer.echo(f"error: model not found: {model}", err=True)
         raise typer.Exit(2)
     if devset is not None:
-        from .devset import load_gold
-        from .evaluate import devset_markdown, evaluate_devset
+        from pipeline.learning.devset import load_gold
+        from pipeline.learning.evaluate import devset_markdown, evaluate_devset
 
         if devset not in ("study", "test", "all"):
             typer.echo("error: --devset takes study, test or all", err=True)
             raise typer.Exit(2)
         gold_docs = load_gold(split=None if devset == "all" else devset)
         if not gold_docs:
-            typer.echo("error: no dev-set texts: rebuild them with python -m pipeline.devset build (corpus/devset/README.md)", err=True)
+            typer.echo("error: no dev-set texts: rebuild them with python -m pipeline.learning.devset build (corpus/devset/README.md)", err=True)
             raise typer.Exit(1)
         result = evaluate_devset(spacy.load(model), gold_docs)
         md = devset_markdown(result, f"Evaluation of {model} on the dev set ({devset})")
@@ -143,7 +143,7 @@ def cv_cli(
     name: str = typer.Option("default", "--name", help="Title of the table."),
 ) -> None:
     """Leave-one-report-out cross-validation; extra --section.key value override the config."""
-    from .cv import cross_validate, save
+    from pipeline.learning.cv import cross_validate, save
 
     result = cross_validate(corpus, output, config, _overrides(ctx), n_workers=workers)
     typer.echo(save(result, output, name))
@@ -157,8 +157,8 @@ def pkuseg_cli(
     iterations: int = typer.Option(10, help="Training iterations."),
 ) -> None:
     """Train the project's own pkuseg segmentation model offline (jieba-derived data)."""
-    from .corpus import load_corpus
-    from .segment import make_pkuseg
+    from pipeline.learning.corpus import load_corpus
+    from pipeline.learning.segment import make_pkuseg
 
     make_pkuseg(raw, output, load_corpus([annotations]) if annotations else None, iterations)
     typer.echo(f"saved pkuseg model to {output}")
@@ -177,7 +177,7 @@ def annotate_push_cli(
     order: str = typer.Option("input", "--order", help="input, or uncertainty: the documents the model is least sure of first."),
 ) -> None:
     """Upload each document once to a doccano project, with the model's suggestions."""
-    from .annotate import AnnotateError, push
+    from pipeline.annotation.annotate import AnnotateError, push
 
     try:
         result = push(docs, project, model, order)
@@ -203,7 +203,7 @@ def annotate_pull_cli(
     unconfirmed: bool = typer.Option(False, "--include-unconfirmed", help="Also take documents not marked done in doccano."),
 ) -> None:
     """Download the annotations, write them in the corpus format, validate them."""
-    from .annotate import AnnotateError, pull
+    from pipeline.annotation.annotate import AnnotateError, pull
 
     try:
         result = pull(project, out, force=force, confirmed_only=not unconfirmed)
@@ -237,8 +237,8 @@ def annotate_retrain_cli(
     """
     from spacy.cli._util import parse_config_overrides
 
-    from .annotate import AnnotateError
-    from .retrain import retrain
+    from pipeline.annotation.annotate import AnnotateError
+    from pipeline.annotation.retrain import retrain
 
     try:
         result = retrain(
@@ -284,20 +284,20 @@ def extract_cli(
     """
     import spacy
 
-    from .export import write_tables_csv
-    from .extract import UsageError, extract
+    from pipeline.tables.export import write_tables_csv
+    from pipeline.batch.extract import UsageError, extract
 
     if resume and force:
         typer.echo("error: --resume and --force exclude each other", err=True)
         raise typer.Exit(2)
     if not model.exists():
-        from .errors import E_NO_MODEL
+        from pipeline.errors import E_NO_MODEL
 
         typer.echo(f"error: {E_NO_MODEL.format(path=model)}", err=True)
         raise typer.Exit(2)
     try:
         if scheduler is not None:
-            from .distributed import E_N_PROCESS, extract_on_dask
+            from pipeline.batch.distributed import E_N_PROCESS, extract_on_dask
 
             if n_process != 1:
                 raise UsageError(E_N_PROCESS)
@@ -340,7 +340,7 @@ def export_cli(
     lang: HeaderLang = typer.Option(HeaderLang.en, "--lang", help="Column headers (and sheet names) in English or Chinese."),
 ) -> None:
     """Tables documents, entities, records and pivot (issuer × year × activity → value). Exit 2 if DIR has no extraction output."""
-    from .export import EXPORT_SUBDIR, ExportError, export_tables, read_documents
+    from pipeline.tables.export import EXPORT_SUBDIR, ExportError, export_tables, read_documents
 
     try:
         extraction = read_documents(out_dir)
@@ -359,8 +359,8 @@ def review_cli(
     dest: Optional[Path] = typer.Option(None, "--out", "-o", help="Where the pages go (default DIR/review)."),
 ) -> None:
     """Static HTML review pages (open index.html in a browser, no server). Exit 2 if DIR has no extraction output."""
-    from .export import ExportError
-    from .review import write_review
+    from pipeline.tables.export import ExportError
+    from pipeline.tables.review import write_review
 
     try:
         index = write_review(out_dir, dest)

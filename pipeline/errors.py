@@ -89,3 +89,4 @@ E_BAD_ENTITIES = "{n} entity span(s) out of range or overlapping were not shown"
 # entity rules
 E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
 E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"
+E_NO_TABLE = "{component} has no {table}: initialize it with [initialize.components.{component}.{table}] (the project's file is corpus/rules/{file})"

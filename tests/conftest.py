@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 import spacy
 
+from pipeline.labels import RECORD_COMPONENTS
+from pipeline.learning.rule_files import initialize_components
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "annotations"
 RAW = ROOT / "corpus" / "raw"
@@ -22,10 +25,9 @@ def _run_from_root(monkeypatch):
 def nlp_blank():
     """spacy.blank("zh") with the cleaning tokenizer and the record components, no trained model."""
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
-    for name in ("count_normalizer", "report_structure", "record_linker"):
+    for name in RECORD_COMPONENTS:
         nlp.add_pipe(name)
-    nlp.initialize()
-    return nlp
+    return initialize_components(nlp, skip=("ranker",))
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +35,8 @@ def trained_model(tmp_path_factory) -> Path:
     """A real model trained briefly (two epochs on two reports) with the shipped config."""
     import os
 
-    from pipeline.corpus import load_corpus
-    from pipeline.train import train_model
+    from pipeline.learning.corpus import load_corpus
+    from pipeline.learning.train import train_model
 
     os.chdir(ROOT)
     out = tmp_path_factory.mktemp("model")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from pipeline.clean import clean_text, raw_text
+from pipeline.components.clean import clean_text, raw_text
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.corpus import load_corpus, validate_paths
+from pipeline.learning.corpus import load_corpus, validate_paths
 
 TEXT = "共召开工委会48次。\n审查合同281份。"
 GOOD_ENTS = [

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.devset import DEVSET, build_texts, clean_excerpt, compile_standoff, load_gold, read_documents, sha256_text, url_is_reserved
-from pipeline.markup import MarkupError
+from pipeline.learning.devset import DEVSET, build_texts, clean_excerpt, compile_standoff, load_gold, read_documents, sha256_text, url_is_reserved
+from pipeline.learning.markup import MarkupError
 
 ROOT = Path(__file__).resolve().parents[1]
 RESERVED = ROOT.parent / "shared" / "reserved-urls.sha256"
@@ -100,7 +100,7 @@ def test_committed_annotations_carry_no_page_text():
         assert all("sentence" not in r for r in doc["records"])
 
 
-@pytest.mark.skipif(not any((ROOT / DEVSET / "texts").glob("*.txt")), reason="dev-set texts not rebuilt here (python -m pipeline.devset build)")
+@pytest.mark.skipif(not any((ROOT / DEVSET / "texts").glob("*.txt")), reason="dev-set texts not rebuilt here (python -m pipeline.learning.devset build)")
 def test_rebuilt_texts_match_their_gold():
     docs = load_gold(ROOT / DEVSET)
     assert docs, "texts exist but none matches its committed hash"

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.distributed import DaskEngine, parse_scheduler
-from pipeline.export import write_tables_csv
-from pipeline.extract import Progress, UsageError, extract, load_manifest
+from pipeline.batch.distributed import DaskEngine, parse_scheduler
+from pipeline.tables.export import write_tables_csv
+from pipeline.batch.extract import Progress, UsageError, extract, load_manifest
 
 from .conftest import RAW
 
@@ -164,7 +164,7 @@ def test_distributed_scheduler_option_usage_errors(trained_model, tmp_path):
 
 
 def test_distributed_workers_with_other_versions_are_refused(trained_model, client, monkeypatch):
-    import pipeline.distributed as dist
+    import pipeline.batch.distributed as dist
 
     versions = {**dist.package_versions(), "spacy": "0.0.1"}
     monkeypatch.setattr(dist, "package_versions", lambda: versions)

@@ -26,8 +26,9 @@ import requests
 import spacy
 from typer.testing import CliRunner
 
-from pipeline import annotate, errors
-from pipeline.annotate import (
+from pipeline import errors
+from pipeline.annotation import annotate
+from pipeline.annotation.annotate import (
     AnnotateError,
     DoccanoSettings,
     Utf16Offsets,
@@ -42,8 +43,8 @@ from pipeline.annotate import (
     uncertainty,
 )
 from pipeline.cli import app
-from pipeline.corpus import AnnSpan, AnnotatedDoc, load_corpus, validate_paths
-from pipeline.retrain import retrain, split_docs
+from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus, validate_paths
+from pipeline.annotation.retrain import retrain, split_docs
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER_VENV = REPO / ".venv-doccano-server"
@@ -463,7 +464,7 @@ def quick_model(tmp: Path) -> Path:
     trained weights say. One suggestion is deliberately wrong (2021年 as
     MECHANISM) and one COUNT (3件) is missing, for the person to fix.
     """
-    from pipeline.train import train_model
+    from pipeline.learning.train import train_model
 
     docs = [d for d in load_corpus([REPO / "corpus" / "annotations"]) if d.doc_id == "dongsan-jiedao-2024"]
     train_model(docs, tmp / "quick", overrides={"training.max_epochs": 1})

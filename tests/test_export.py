@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.export import (
+from pipeline.tables.export import (
     COLUMN_NAMES_ZH,
     DOCUMENT_COLUMNS,
     ENTITY_COLUMNS,

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.extract import Progress, extract, load_manifest
+from pipeline.batch.extract import Progress, extract, load_manifest
 
 from .conftest import RAW
 

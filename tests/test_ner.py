@@ -8,9 +8,9 @@ import sys
 import pytest
 import spacy
 
-from pipeline.convert import convert
-from pipeline.corpus import AnnSpan, AnnotatedDoc, parse_doc
-from pipeline.evaluate import char_f1, score_records, score_spans
+from pipeline.learning.convert import convert
+from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, parse_doc
+from pipeline.learning.evaluate import char_f1, score_records, score_spans
 
 TEXT = "东城区司法局召开工委会48次。\n落实法律顾问制度。"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import errors
-from pipeline.read import (
+from pipeline.batch.read import (
     SUPPORTED_SUFFIXES,
     InputError,
     ReadResult,

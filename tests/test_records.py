@@ -5,8 +5,9 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from pipeline.normalize import read_count
-from pipeline.structure import StructureRules, DEFAULT_SECTIONS_PATH, find_issuer, find_year, section_spans, section_of
+from pipeline.components.normalize import prepare_tables, read_count
+from pipeline.learning.rule_files import read_table
+from pipeline.components.structure import StructureRules, find_issuer, find_year, section_spans, section_of
 import srsly
 
 # (span, text before, text after, value, unit, approx) — forms taken from the corpus, plus variants
@@ -66,7 +67,7 @@ COUNT_FORMS = [
 
 @pytest.mark.parametrize("text,before,after,value,unit,approx", COUNT_FORMS)
 def test_normalize_count_forms(text, before, after, value, unit, approx):
-    r = read_count(text, before, after)
+    r = read_count(text, before, after, prepare_tables(read_table("count_units.json")))
     assert (r.value, r.unit, r.approx) == (value, unit, approx)
 
 
@@ -78,7 +79,7 @@ def test_normalize_component_sets_span_extensions(nlp_blank):
     assert (ent._.value, ent._.unit, ent._.approx) == (30000, "人次", "more_than")
 
 
-RULES = StructureRules(srsly.read_json(DEFAULT_SECTIONS_PATH))
+RULES = StructureRules(read_table("sections.json"))
 
 REPORT = """北京市某区某某街道办事处2023年法治政府建设年度情况报告
 2023年，某某街道坚持依法行政。
@@ -218,8 +219,8 @@ def test_ranker_trains_and_changes_only_activities(nlp_blank, tmp_path):
     """The learned activity choice: trained with scikit-learn, applied without it, saved with the linker."""
     from pathlib import Path
 
-    from pipeline.corpus import load_corpus, load_gold_records
-    from pipeline.ranker import train_ranker
+    from pipeline.learning.corpus import load_corpus, load_gold_records
+    from pipeline.learning.ranker import train_ranker
 
     corpus = [Path("corpus/annotations")]
     gold = load_gold_records(corpus)

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.export import read_documents
-from pipeline.review import LABEL_COLORS, page_names, render_text, section_chunks, valid_entities, write_review
+from pipeline.tables.export import read_documents
+from pipeline.tables.review import LABEL_COLORS, page_names, render_text, section_chunks, valid_entities, write_review
 
 FIXTURE = Path(__file__).parent / "fixtures" / "extract_out"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,15 +15,16 @@ import pytest
 import spacy
 import srsly
 
-from pipeline.rules import DEFAULT_RULES_PATH, FAMILIES, EntityRuleTables
-from pipeline.rules_cv import ablation_table, with_families
+from pipeline.components.rules import FAMILIES, EntityRuleTables
+from pipeline.learning.rule_files import read_table
+from pipeline.learning.rules_cv import ablation_table, with_families
 
 Pred = tuple[str, str]
 
 
 @pytest.fixture(scope="module")
 def rules_data() -> dict:
-    return srsly.read_json(DEFAULT_RULES_PATH)
+    return read_table("entity_rules.json")
 
 
 def make_nlp(rules: dict, families: Optional[Sequence[str]] = None, **tables: dict):
@@ -333,7 +334,7 @@ def test_rules_place_name_at_text_start_terminates():
 
     import srsly
 
-    from pipeline.rules import EntityRules
+    from pipeline.components.rules import EntityRules
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
     comp = EntityRules(nlp)

@@ -14,24 +14,23 @@ import pytest
 import spacy
 import srsly
 
-from pipeline.augment import EntitySwapper
-from pipeline.lawnames import build_law_titles
-from pipeline.places import PhraseTable, PlaceGazetteer
-from pipeline.rules import DEFAULT_BODIES_PATH, DEFAULT_LAWS_PATH, DEFAULT_PLACES_PATH, DEFAULT_RULES_PATH
-from pipeline.structure import StructureRules, find_issuer
+from pipeline.learning.augment import EntitySwapper
+from pipeline.knowledge.lawnames import build_law_titles
+from pipeline.knowledge.places import PhraseTable, PlaceGazetteer
+from pipeline.learning.rule_files import RULES_DIR, initialize_components, read_table
+from pipeline.components.structure import StructureRules, find_issuer
 
 
 @pytest.fixture(scope="module")
 def places() -> dict:
-    return srsly.read_json(DEFAULT_PLACES_PATH)
+    return read_table("places.json")
 
 
 @pytest.fixture(scope="module")
 def nlp_rules():
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
     nlp.add_pipe("entity_rules")
-    nlp.initialize()
-    return nlp
+    return initialize_components(nlp)
 
 
 def ents(nlp, text: str) -> set[tuple[str, str]]:
@@ -104,7 +103,7 @@ def test_tables_saved_with_the_component(nlp_rules, tmp_path):
 
 
 def test_entity_swap_moves_spans():
-    swapper = EntitySwapper(srsly.read_json(DEFAULT_PLACES_PATH), srsly.read_json(DEFAULT_BODIES_PATH), seed=3)
+    swapper = EntitySwapper(read_table("places.json"), read_table("bodies.json"), seed=3)
     text = "朝阳区司法局会同垡头街道召开工委会48次。"
     gold = [(0, 6, "INSTITUTION"), (8, 12, "INSTITUTION"), (14, 17, "INSTITUTION"), (17, 20, "COUNT")]
     new_text, new_ents = swapper.swap(text, gold)
@@ -126,5 +125,5 @@ def test_entity_swap_moves_spans():
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):
-    rules = StructureRules(srsly.read_json(DEFAULT_RULES_PATH.with_name("sections.json")))
+    rules = StructureRules(read_table("sections.json"))
     assert find_issuer(text, rules) == issuer
