@@ -237,3 +237,16 @@ def test_ranker_trains_and_changes_only_activities(nlp_blank, tmp_path):
     nlp_blank.to_disk(tmp_path / "p")
     loaded = spacy.load(tmp_path / "p").get_pipe("record_linker").ranker
     assert loaded["weights"] == pytest.approx(model["weights"]) and loaded["intercept"] == pytest.approx(model["intercept"])
+
+
+def test_record_values_are_the_normalisers_span_values(nlp_blank):
+    """The linker takes value/unit/approx from the count_normalizer's spans, never a second reading of its own."""
+    normalizer = nlp_blank.get_pipe("count_normalizer")
+    normalizer.tables = dict(normalizer.tables, internal_approx={"余": "about"})  # unlike corpus/rules/count_units.json
+    doc = nlp_blank.make_doc("全年培训3万余人次。")
+    doc.ents = [doc.char_span(4, 9, label="COUNT")]
+    for _, proc in nlp_blank.pipeline:
+        doc = proc(doc)
+    span = doc.ents[0]
+    assert (span._.value, span._.unit, span._.approx) == (30000, "人次", "about")
+    assert [(r["value"], r["unit"], r["approx"]) for r in doc._.records] == [(30000, "人次", "about")]
