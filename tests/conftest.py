@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shutil
+
 import pytest
 import spacy
 
@@ -30,16 +32,38 @@ def nlp_blank():
     return initialize_components(nlp, skip=("ranker",))
 
 
+HELD_OUT = "guangnei-jiedao-2021"  # the report the session model never sees: gold-based tests score on it
+
+
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory) -> Path:
-    """A real model trained briefly (two epochs on two reports) with the shipped config."""
+    """A real model that predicts: the shipped config (20 epochs, augmentation) on four reports, ``HELD_OUT`` left out.
+
+    Its learned NER alone reaches strict micro F1 ≈ 0.67 on the held-out report
+    (tests/test_gold.py asserts a floor below that), so tests that extract with
+    it exercise the NER, not only the rules.
+
+    Built once and cached under ``training/test-model-<key>`` (or ``$FAZHI_TEST_MODEL_CACHE``), keyed
+    by what the NER's weights depend on: the config, the gold corpus, the rule tables and the
+    training code. Components' code is not in the key: it runs when the model is loaded.
+    """
+    import hashlib
     import os
 
     from pipeline.learning.corpus import load_corpus
     from pipeline.learning.train import train_model
 
     os.chdir(ROOT)
-    out = tmp_path_factory.mktemp("model")
-    docs = [d for d in load_corpus([CORPUS]) if d.doc_id in ("donghuamen-jiedao-2024", "guangnei-jiedao-2021")]
-    train_model(docs, out, CONFIG, {"training.max_epochs": 2})
-    return out / "model-best"
+    inputs = [CONFIG, *sorted(CORPUS.glob("*.jsonl")), *sorted((ROOT / "corpus" / "rules").glob("*.json"))]
+    inputs += [ROOT / "pipeline" / "learning" / f for f in ("train.py", "convert.py", "augment.py")]
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in inputs) + HELD_OUT.encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("FAZHI_TEST_MODEL_CACHE", ROOT / "training")) / f"test-model-{key}"
+    if not (cache / "model-best" / "meta.json").exists():
+        work = tmp_path_factory.mktemp("model")
+        docs = [d for d in load_corpus([CORPUS]) if d.doc_id != HELD_OUT]
+        train_model(docs, work, CONFIG)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        if cache.exists():
+            shutil.rmtree(cache)
+        shutil.copytree(work / "model-best", cache / "model-best")
+    return cache / "model-best"
