@@ -89,8 +89,10 @@ def evaluate_cli(
     from pipeline.learning.corpus import load_corpus, load_gold_records
     from pipeline.learning.evaluate import evaluate_records, predict_spans, score_spans, to_markdown, write_report
 
-    if not model.exists():
-        typer.echo(f"error: model not found: {model}", err=True)
+    from pipeline.errors import E_NO_MODEL, E_NOT_A_MODEL
+
+    if not model.exists() or not (model / "config.cfg").is_file():
+        typer.echo(f"error: {(E_NO_MODEL if not model.exists() else E_NOT_A_MODEL).format(path=model)}", err=True)
         raise typer.Exit(2)
     if devset is not None:
         from pipeline.learning.devset import load_gold
@@ -114,8 +116,12 @@ def evaluate_cli(
     if not data:
         typer.echo("error: give annotation files or directories, or --devset", err=True)
         raise typer.Exit(2)
+    try:
+        docs = load_corpus(data)
+    except ValueError as err:  # one line naming the file and line (corpus.Problem)
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1)
     nlp = spacy.load(model)
-    docs = load_corpus(data)
     result = score_spans(predict_spans(nlp, docs))
     if records:
         gold = load_gold_records(data)
@@ -287,13 +293,22 @@ def extract_cli(
     from pipeline.tables.export import write_tables_csv
     from pipeline.batch.extract import UsageError, extract
 
-    if resume and force:
-        typer.echo("error: --resume and --force exclude each other", err=True)
-        raise typer.Exit(2)
-    if not model.exists():
-        from pipeline.errors import E_NO_MODEL
+    from pipeline.errors import E_AT_LEAST_ONE, E_NO_MODEL, E_NOT_A_MODEL, E_OUT_NOT_DIR
 
-        typer.echo(f"error: {E_NO_MODEL.format(path=model)}", err=True)
+    problem = None
+    if resume and force:
+        problem = "--resume and --force exclude each other"
+    for flag, value in (("--batch-size", batch_size), ("--n-process", n_process), ("--max-chars", max_chars)):
+        if problem is None and value < 1:
+            problem = E_AT_LEAST_ONE.format(flag=flag, value=value)
+    if problem is None and out.exists() and not out.is_dir():
+        problem = E_OUT_NOT_DIR.format(path=out)
+    if problem is None and not model.exists():
+        problem = E_NO_MODEL.format(path=model)
+    if problem is None and not (model / "config.cfg").is_file():
+        problem = E_NOT_A_MODEL.format(path=model)
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     try:
         if scheduler is not None:
@@ -313,8 +328,7 @@ def extract_cli(
     except UsageError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2)
-    for line in summary.failures:
-        typer.echo(f"failed: {line}", err=True)
+    # each failure was printed once, as it happened, by the progress display
     typer.echo(
         f"{summary.total} input(s): {summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; "
         f"{summary.seconds:.1f}s; wrote {out / 'documents.jsonl'}"

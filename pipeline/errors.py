@@ -63,6 +63,9 @@ E_RETRAIN_NO_TRAIN = "no training documents left after removing the held-out rep
 E_TOO_LONG = "text has {n} characters, more than the limit of {limit} (--max-chars)"
 E_NO_INPUTS = "no input files found"
 E_OUT_EXISTS = "{path} already holds an extraction; use --resume to continue it or --force to start again"
+E_AT_LEAST_ONE = "{flag} must be at least 1 (got {value})"
+E_OUT_NOT_DIR = "--out {path} is not a directory"
+E_NOT_A_MODEL = "{path} is not a spaCy pipeline (no config.cfg): pass the directory `make train` writes (training/model-best)"
 E_NO_MODEL = "model not found: {path} (run `make train` or pass --model)"
 
 # Dask extraction

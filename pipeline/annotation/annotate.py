@@ -82,8 +82,11 @@ class DoccanoSettings:
 
     @property
     def secrets(self) -> list[str]:
-        """The values that must never appear in a message."""
-        return [s for s in (self.password, self.token) if s]
+        """The values that must never appear in a message: password, token, and a password written in the URL."""
+        from urllib.parse import urlsplit
+
+        in_url = urlsplit(self.url).password
+        return [s for s in (self.password, self.token, in_url) if s]
 
 
 def config_file(env: Mapping[str, str]) -> tuple[Path, bool]:

@@ -165,9 +165,21 @@ class LoginError(Exception):
     """Connecting or logging in failed; the message is already fit to show."""
 
 
+def redact_url(url: str) -> str:
+    """The address without its user:password part (``http://***@host``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
 def login_problem(err: BaseException, url: str) -> str:
-    """Why connecting failed, in words a person can act on."""
+    """Why connecting failed, in words a person can act on (the address's credentials blanked out)."""
     import requests
+
+    url = redact_url(url)
 
     if isinstance(err, requests.exceptions.ConnectionError):
         return f"cannot reach doccano at {url}: is the server running?"

@@ -170,14 +170,17 @@ class Extractor:
     left in ``job.text_copy`` for the caller to write.
     """
 
-    def __init__(self, nlp: Any, out_dir: Optional[Path], n_process: int = 1, batch_size: int = 16, chunk_chars: int = 1000) -> None:
+    def __init__(
+        self, nlp: Any, out_dir: Optional[Path], n_process: int = 1, batch_size: int = 16, chunk_chars: int = 1000, max_chars: int = DEFAULT_MAX_CHARS
+    ) -> None:
         self.nlp = nlp
         self.out_dir = out_dir
         self.n_process = n_process
         self.batch_size = batch_size
         self.chunk_chars = chunk_chars
         self.ner_disable = [p for p in RECORD_COMPONENTS if p in nlp.pipe_names]
-        self.nlp.max_length = max(self.nlp.max_length, DEFAULT_MAX_CHARS + 1)
+        # the NER sees chunks; the record components see the whole text, as long as --max-chars allows
+        self.nlp.max_length = max(self.nlp.max_length, max_chars + 1)
 
     def doc_line(self, job: Job, ents: list[tuple[int, int, str]]) -> dict[str, Any]:
         """Put the chunk entities back on the whole text, run the record components, build the line."""
@@ -352,7 +355,7 @@ def extract(
             yield job
 
     if engine is None:
-        extractor = Extractor(nlp, out_dir, n_process=n_process, batch_size=batch_size)
+        extractor = Extractor(nlp, out_dir, n_process=n_process, batch_size=batch_size, max_chars=max_chars)
         engine = lambda hashed: extractor.run(j if j.error else read_text(j, max_chars) for j in hashed)  # noqa: E731
     with open(manifest, "a", encoding="utf-8") as f:
         for job in engine(jobs()):

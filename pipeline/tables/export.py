@@ -347,15 +347,25 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula (=, +, -, @ first) gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(path: Path, table: str, rows: Sequence[dict[str, Any]], lang: str = "en") -> Path:
-    """Write one table as UTF-8 CSV with a BOM, atomically."""
+    """Write one table as UTF-8 CSV with a BOM, atomically; text cells are neutralised against formula injection."""
     columns = TABLE_COLUMNS[table]
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(headers(table, lang))
             for row in rows:
-                writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+                writer.writerow(["" if row.get(c) is None else safe_cell(row.get(c)) for c in columns])
     return Path(path)
 
 

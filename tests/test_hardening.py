@@ -1,0 +1,85 @@
+"""Extraction and tables that never lose a result or leak one: option validation, one line per failure,
+formula-safe CSV cells, secrets kept out of messages (issue: extraction that never loses a result)."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import requests
+from typer.testing import CliRunner
+
+from pipeline.annotation.annotate import DoccanoSettings, scrub
+from pipeline.annotation.doccano_bridge import login_problem, redact_url
+from pipeline.cli import app
+from pipeline.tables.export import safe_cell, write_csv
+
+runner = CliRunner()
+
+
+def test_url_password_never_in_messages():
+    url = "http://alice:s3cret-pw@127.0.0.1:9/"
+    assert redact_url(url) == "http://***@127.0.0.1:9/"
+    msg = login_problem(requests.exceptions.ConnectionError("refused"), url)
+    assert "s3cret-pw" not in msg and "alice" not in msg and "127.0.0.1:9" in msg
+    settings = DoccanoSettings(url, "alice", None, "tok-123")
+    assert "s3cret-pw" in settings.secrets
+    assert scrub(f"error at {url} with tok-123", settings.secrets) == "error at http://alice:***@127.0.0.1:9/ with ***"
+
+
+@pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+86 10", "'+86 10"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"), ("召开工委会", "召开工委会"), (48, 48), (-3, -3), (None, None)])
+def test_csv_cells_cannot_start_a_formula(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_csv_written_safely(tmp_path):
+    path = write_csv(tmp_path / "entities.csv", "entities", [{"doc_id": "=1+1-abc", "label": "COUNT", "text": "+3次", "start": 0, "end": 3}])
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    assert rows[1][0] == "'=1+1-abc" and "'+3次" in rows[1]
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--batch-size", "0"], ["--n-process", "0"], ["--max-chars", "-1"], ["--max-chars", "0"]],
+)
+def test_extract_bad_options_are_usage_errors_before_any_work(tmp_path, option):
+    good = tmp_path / "a.txt"
+    good.write_text("垡头街道召开工委会48次。", encoding="utf-8")
+    res = runner.invoke(app, ["extract", str(good), "--out", str(tmp_path / "o"), *option])
+    assert res.exit_code == 2
+    assert res.output.count("\n") == 1 and option[0] in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_extract_out_is_a_file_or_model_not_a_model(tmp_path):
+    good = tmp_path / "a.txt"
+    good.write_text("垡头街道召开工委会48次。", encoding="utf-8")
+    (tmp_path / "file").write_text("x")
+    res = runner.invoke(app, ["extract", str(good), "--out", str(tmp_path / "file")])
+    assert res.exit_code == 2 and "not a directory" in res.output and res.output.count("\n") == 1
+    (tmp_path / "notamodel").mkdir()
+    res = runner.invoke(app, ["extract", str(good), "--out", str(tmp_path / "o"), "--model", str(tmp_path / "notamodel")])
+    assert res.exit_code == 2 and "not a spaCy pipeline" in res.output and res.output.count("\n") == 1
+
+
+def test_evaluate_malformed_jsonl_is_one_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "x"\n', encoding="utf-8")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.cfg").write_text("[nlp]\n")
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "m"), str(bad)])
+    assert res.exit_code == 1 and str(bad) in res.output and res.output.count("\n") == 1
+    res = runner.invoke(app, ["evaluate", str(tmp_path), str(bad)])
+    assert res.exit_code == 2 and "not a spaCy pipeline" in res.output
+
+
+@pytest.mark.slow
+def test_extract_each_failure_printed_once(trained_model, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.txt").write_text("垡头街道召开工委会48次。", encoding="utf-8")
+    (tmp_path / "in" / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    res = runner.invoke(app, ["extract", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--model", str(trained_model)])
+    assert res.exit_code == 1
+    assert res.output.count("broken.pdf") == 1
+    lines = [json.loads(l) for l in (tmp_path / "o" / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(l["status"] for l in lines) == ["failed", "ok"]
