@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ extract: train
 package: train
 	$(BIN)/pip install -q build==1.2.2.post1
 	$(BIN)/python -m pipeline.learning.package $(MODEL) packages
+
+# Named must-catch mutants (docs/testing.md): each applied to a copy of the checkout, its killing tests must fail.
+mutants: setup
+	$(BIN)/python tests/mutants/named.py --report docs/testing-mutants.json
 
 bench: train
 	$(BIN)/python -m pipeline.batch.bench --model $(MODEL) --out docs/benchmarks.md

@@ -121,7 +121,7 @@ def test_export_pivot_sums_floats_and_skips_records_without_activity():
         ]},
     ]
     assert pivot_rows(docs) == [
-        {"issuer": "某局", "year": 2024, "activity": "投入经费", "unit": "元", "value": 35000.5, "n_records": 2, "n_approx": 0}
+        {"issuer": "某局", "year": 2024, "activity": "投入经费", "unit": "元", "value": 35000.5, "n_records": 2, "n_approx": 0, "aggregate": "sum"}
     ]
 
 
@@ -174,7 +174,7 @@ def test_export_xlsx_round_trip(out_dir, lang):
         assert len(rows) - 1 == N_ROWS[table]
         assert ws.freeze_panes == "A2"
     pivot = list(wb[names[3]].iter_rows(values_only=True))
-    assert ("东城区司法局", 2022, "开展执法检查", "次", 35, 2, 1) in pivot
+    assert ("东城区司法局", 2022, "开展执法检查", "次", 35, 2, 1, "sum") in pivot
     entities = list(wb[names[1]].iter_rows(values_only=True))
     assert ("dongcheng-sifaju-2022", "东城区司法局", 2022) == entities[1][:3]
     assert any(r[6] == "《重大行政决策程序暂行条例》" for r in entities[1:])

@@ -83,3 +83,18 @@ def test_extract_each_failure_printed_once(trained_model, tmp_path):
     assert res.output.count("broken.pdf") == 1
     lines = [json.loads(l) for l in (tmp_path / "o" / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(l["status"] for l in lines) == ["failed", "ok"]
+
+
+def _doc(records):
+    return {"doc_id": "d", "path": "d.txt", "status": "ok", "issuer": "某街道", "year": 2024, "entities": [], "sections": [],
+            "records": [{"count": {"start": 0, "end": 1, "text": "x"}, "value": v, "unit": u, "approx": None, "activity": {"text": a, "start": 0, "end": 1},
+                         "actor": None, "parent": None, "section": "achievements", "sentence": ""} for a, v, u in records]}
+
+
+def test_pivot_averages_rates_and_rounds_to_the_texts_decimals():
+    from pipeline.tables.export import pivot_rows
+
+    rows = pivot_rows([_doc([("调解成功率", 99, "%")] * 8 + [("培训", 99.2, "小时"), ("培训", 198.4, "小时")])])
+    by = {r["activity"]: r for r in rows}
+    assert (by["调解成功率"]["aggregate"], by["调解成功率"]["value"], by["调解成功率"]["n_records"]) == ("mean", 99, 8)
+    assert (by["培训"]["aggregate"], by["培训"]["value"]) == ("sum", 297.6)

@@ -39,7 +39,7 @@ def train_vectors(laws: Path, work: Path, out: Path, dim: int = 64, epochs: int 
     work.mkdir(parents=True, exist_ok=True)
     text = work / "lawref-chars.txt"
     n = char_corpus(laws, text)
-    model = floret.train_unsupervised(str(text), model="skipgram", mode="fasttext", dim=dim, epoch=epochs, minCount=min_count, minn=0, maxn=0, thread=2)
+    model = floret.train_unsupervised(str(text), model="skipgram", mode="fasttext", dim=dim, epoch=epochs, minCount=min_count, minn=0, maxn=0, thread=2, verbose=0)
     vec = work / "lawref-chars.vec"
     words = model.get_words()
     with vec.open("w", encoding="utf-8") as f:

@@ -62,7 +62,9 @@ RECORD_COLUMNS = (
     "parent_activity",
     "sentence",
 )
-PIVOT_COLUMNS = ("issuer", "year", "activity", "unit", "value", "n_records", "n_approx")
+PIVOT_COLUMNS = ("issuer", "year", "activity", "unit", "value", "n_records", "n_approx", "aggregate")
+# units of rates: averaged, never summed (8 × 99% is not 792%)
+RATE_UNITS = ("%", "‰")
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": DOCUMENT_COLUMNS,
@@ -109,6 +111,7 @@ COLUMN_NAMES_ZH: dict[str, str] = {
     "parent_activity": "上级活动",
     "sentence": "句子",
     "n_approx": "约数记录数",
+    "aggregate": "汇总方式",
 }
 TABLE_NAMES_ZH = {"documents": "文档", "entities": "实体", "records": "记录", "pivot": "汇总"}
 
@@ -273,13 +276,20 @@ def record_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def pivot_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Values summed per (issuer, year, activity, unit) (PIVOT_COLUMNS).
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    return 0 if float(value).is_integer() else len(text.split(".")[1]) if "e" not in text else 6
 
-    Records without a numeric value or without an activity cannot be summed
-    and are left out; ``n_approx`` says how many summed values were
-    approximate (``20余件`` counts as 20).  Rows are sorted by issuer, year,
-    activity and unit.
+
+def pivot_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Values per (issuer, year, activity, unit) (PIVOT_COLUMNS): counts summed, rates averaged.
+
+    Records without a numeric value or without an activity cannot be
+    aggregated and are left out; ``n_approx`` says how many values were
+    approximate (``20余件`` counts as 20). ``aggregate`` is ``sum`` or, for
+    rates (%, ‰), ``mean``. Values are rounded to the decimals the text
+    used, so no float noise (297.6, not 297.59999999999997). Rows are sorted
+    by issuer, year, activity and unit.
     """
     groups: dict[tuple[Any, Any, str, Any], dict[str, Any]] = {}
     for row in record_rows(docs):
@@ -289,11 +299,17 @@ def pivot_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (row["issuer"], row["year"], row["activity"], row["unit"])
         group = groups.setdefault(
             key,
-            {"issuer": key[0], "year": key[1], "activity": key[2], "unit": key[3], "value": 0, "n_records": 0, "n_approx": 0},
+            {"issuer": key[0], "year": key[1], "activity": key[2], "unit": key[3], "value": 0, "n_records": 0, "n_approx": 0, "aggregate": "mean" if key[3] in RATE_UNITS else "sum", "_places": 0},
         )
         group["value"] += value
         group["n_records"] += 1
         group["n_approx"] += 1 if row["approx"] else 0
+        group["_places"] = max(group["_places"], _decimals(value))
+    for group in groups.values():
+        places = group.pop("_places")
+        total = group["value"] / group["n_records"] if group["aggregate"] == "mean" else group["value"]
+        total = round(total, places + (2 if group["aggregate"] == "mean" else 0))
+        group["value"] = int(total) if group["aggregate"] == "sum" and places == 0 else total
 
     def order(key: tuple[Any, Any, str, Any]) -> tuple[str, int, str, str]:
         issuer, year, activity, unit = key
