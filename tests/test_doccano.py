@@ -410,13 +410,20 @@ def doccano_server(tmp_path_factory, doccano_client) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     procs: list[subprocess.Popen] = []
     try:
+        # The worker first, and the web server only once the worker is ready: started together, both
+        # create celery's SQLite broker tables at once and one of them fails (UNIQUE constraint on
+        # kombu_queue.name), which made this fixture fail now and then.
+        deadline = time.monotonic() + 180
         for name, cmd in (
-            ("web", [str(SERVER_VENV / "bin" / "gunicorn"), "--chdir", str(site / "backend"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"]),
             ("task", [doccano, "task", "--concurrency", "1"]),
+            ("web", [str(SERVER_VENV / "bin" / "gunicorn"), "--chdir", str(site / "backend"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "config.wsgi"]),
         ):
             log = open(home / f"{name}.log", "wb")
             procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
-        deadline = time.monotonic() + 180
+            while name == "task" and b" ready." not in (home / "task.log").read_bytes():
+                if procs[-1].poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"doccano's task worker did not start: {(home / 'task.log').read_text(errors='replace')[-500:]}")
+                time.sleep(0.2)
         while True:
             try:
                 if requests.get(f"{url}/v1/health/", timeout=5).status_code == 200:
