@@ -8,6 +8,19 @@ from typing import List, Optional
 import typer
 
 app = typer.Typer(no_args_is_help=True, help="fazhi-ie: extract entities and knowledge records from 法治政府建设年度情况报告.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"fazhi-ie {version('fazhi-ie')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit.")) -> None:
+    """fazhi-ie: extract entities and knowledge records from 法治政府建设年度情况报告."""
 corpus_app = typer.Typer(no_args_is_help=True, help="Check, summarise and build the annotated corpus.")
 app.add_typer(corpus_app, name="corpus")
 

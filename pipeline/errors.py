@@ -23,6 +23,7 @@ E_MISALIGNED = "span does not align with tokens"
 
 # reading inputs (batch extraction)
 E_EMPTY = "empty file"
+E_NOT_REGULAR = "not a regular file (a pipe, socket or device)"
 E_UNDECODABLE = "cannot decode text (tried UTF-8, UTF-16, GB18030)"
 E_BINARY = "binary content, not text"
 E_DOCX = "not a readable .docx: {err}"

@@ -70,6 +70,8 @@ def test_gold_records_end_to_end(gold, extracted):
     matched = [rec for rec in extracted["records"] if (rec["count"]["start"], rec["count"]["end"]) in by_count]
     assert len(matched) >= 0.9 * len(by_count)
     assert all(rec["value"] == by_count[(rec["count"]["start"], rec["count"]["end"])]["value"] for rec in matched)
+    # the sentence is the source's text (its half-width , ( ) : kept), so a user can find it in the report
+    assert all(rec["sentence"] in ann.text for rec in extracted["records"])
 
 
 @pytest.mark.slow

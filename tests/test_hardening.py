@@ -98,3 +98,31 @@ def test_pivot_averages_rates_and_rounds_to_the_texts_decimals():
     by = {r["activity"]: r for r in rows}
     assert (by["调解成功率"]["aggregate"], by["调解成功率"]["value"], by["调解成功率"]["n_records"]) == ("mean", 99, 8)
     assert (by["培训"]["aggregate"], by["培训"]["value"]) == ("sum", 297.6)
+
+
+def test_version():
+    from importlib.metadata import version
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"fazhi-ie {version('fazhi-ie')}"
+
+
+def test_long_file_name_gives_a_usable_doc_id(tmp_path):
+    from pipeline.batch.extract import make_doc_id, write_text_copy
+
+    path = tmp_path / ("法治政府建设" * 14 + ".txt")  # 84 characters, 252 bytes: legal on ext4
+    doc_id = make_doc_id(path, "ab" * 32)
+    assert len(doc_id.encode("utf-8")) <= 140 and doc_id.endswith("-abababab" + "ab")
+    write_text_copy(tmp_path / "out", doc_id, "文本")
+    assert (tmp_path / "out" / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8") == "文本"
+
+
+def test_fifo_input_fails_without_hanging(tmp_path):
+    import os
+
+    from pipeline.batch.extract import Job, hash_job
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    job = hash_job(Job(0, fifo))
+    assert job.error == "not a regular file (a pipe, socket or device)"

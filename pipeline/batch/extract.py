@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from pipeline import errors
 from pipeline.labels import RECORD_COMPONENTS
+from pipeline.sentences import sentence_span
 from pipeline.components.clean import raw_text
 from pipeline.batch.read import InputError, ReadResult, collect_inputs, read_document
 
@@ -84,14 +85,21 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+STEM_MAX_BYTES = 120  # doc_id names files (texts/<doc_id>.txt.tmp): stay well under the 255-byte name limit
+
+
 def make_doc_id(path: Path, content_hash: Optional[str]) -> str:
-    """Stable id: file stem + first 10 hex digits of the content hash (or of the path if unreadable)."""
+    """Stable id: file stem (cut to ``STEM_MAX_BYTES`` of UTF-8) + first 10 hex digits of the content hash (or of the path if unreadable)."""
     digest = content_hash or hashlib.sha256(str(path).encode()).hexdigest()
-    return f"{path.stem}-{digest[:10]}"
+    stem = path.stem.encode("utf-8")[:STEM_MAX_BYTES].decode("utf-8", errors="ignore")
+    return f"{stem}-{digest[:10]}"
 
 
 def hash_job(job: Job) -> Job:
     """Hash one input (its resume key and doc_id); an unreadable one gets ``job.error``."""
+    if job.path.exists() and not job.path.is_file():  # a FIFO would block the read for ever
+        job.error = errors.E_NOT_REGULAR
+        return job
     try:
         job.content_hash = file_hash(job.path)
     except OSError as err:
@@ -134,6 +142,12 @@ def failed_line(job: Job) -> dict[str, Any]:
         "entities": [],
         "records": [],
     }
+
+
+def _source_sentence(text: str, source: str, pos: int) -> str:
+    """The sentence around ``pos`` as the source wrote it (boundaries found on the cleaned text, same offsets)."""
+    s0, s1 = sentence_span(text, pos)
+    return source[s0:s1]
 
 
 def write_text_copy(out_dir: Path, doc_id: str, text: str) -> None:
@@ -206,7 +220,8 @@ class Extractor:
             "sections": doc._.sections,
             "entities": [{"start": e.start_char, "end": e.end_char, "label": e.label_, "text": source[e.start_char : e.end_char]} for e in doc.ents],
             "records": [
-                {**r, "count": {**r["count"], "text": source[r["count"]["start"] : r["count"]["end"]]}} for r in doc._.records
+                {**r, "count": {**r["count"], "text": source[r["count"]["start"] : r["count"]["end"]]}, "sentence": _source_sentence(text, source, r["count"]["start"])}
+                for r in doc._.records
             ],
         }
 
