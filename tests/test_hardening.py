@@ -108,7 +108,8 @@ def test_version():
 
 
 def test_long_file_name_gives_a_usable_doc_id(tmp_path):
-    from pipeline.batch.extract import make_doc_id, write_text_copy
+    from pipeline.batch.document import make_doc_id
+    from pipeline.batch.extract import write_text_copy
 
     path = tmp_path / ("法治政府建设" * 14 + ".txt")  # 84 characters, 252 bytes: legal on ext4
     doc_id = make_doc_id(path, "ab" * 32)
@@ -120,7 +121,8 @@ def test_long_file_name_gives_a_usable_doc_id(tmp_path):
 def test_fifo_input_fails_without_hanging(tmp_path):
     import os
 
-    from pipeline.batch.extract import Job, hash_job
+    from pipeline.batch.document import Job
+    from pipeline.batch.extract import hash_job
 
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)

@@ -51,17 +51,20 @@ def _measure(kind: str, model: str, n_process: int) -> dict[str, Any]:
         nlp.max_length = 10**7
         run = lambda: list(nlp.pipe(texts, batch_size=16, n_process=n_process))  # noqa: E731
     else:
-        from pipeline.batch.extract import Extractor, Job
-        from pipeline.batch.read import ReadResult
+        from pipeline.batch.document import Job, Options
+        from pipeline.batch.extract import LocalEngine
 
         nlp = spacy.load(model)
-        out = Path("training/bench-out")
+        src = Path("training/bench-in")
+        src.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for i, t in enumerate(texts):
+            paths.append(src / f"bench-{i}.txt")
+            paths[-1].write_text(t, encoding="utf-8")
+        engine = LocalEngine(nlp, Options(batch_size=16), n_process=n_process)
 
         def run() -> list:
-            jobs = (Job(i, Path(f"bench-{i}.txt"), f"{i:064x}", ReadResult(t, "txt", "utf-8", False)) for i, t in enumerate(texts))
-            ex = Extractor(nlp, out, n_process=n_process, batch_size=16)
-            ex.save_text = lambda job, doc_id: ""  # noqa: E731  (no disk writes in the timing)
-            return list(ex.run(jobs))
+            return list(engine(Job(i, p) for i, p in enumerate(paths)))
 
     run()  # warm-up (and workers started once for n_process > 1 inside each run)
     t0 = time.perf_counter()

@@ -13,8 +13,8 @@ The client does what needs the inputs and OUT; the workers do the NLP:
   scheduler), loaded there once, and used for every document that worker
   gets. Shipping rather than loading a path the workers see means a worker
   can never run a different model that happens to sit at the same path;
-- each task is one document through ``Extractor.process`` — the same
-  ``Extractor.run`` a local run batches through — so the line is the same
+- each task is one document through ``document.process_job`` — the same
+  function a local run calls — so the line is the same
   whichever path made it;
 - results stream back (``as_completed``) and ``pipeline.batch.extract.extract``
   writes them: documents.jsonl appended and flushed per document, text
@@ -45,8 +45,9 @@ from typing import Any, Callable, Iterator, Optional
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
-from pipeline.batch.extract import DEFAULT_MAX_CHARS, ExtractSummary, Extractor, Job, Progress, UsageError, extract, failed_line, read_text
-from pipeline.batch.read import DEFAULT_MAX_BYTES, InputError, _read_bytes
+from pipeline.batch.document import DEFAULT_MAX_CHARS, Job, Options, failed_line, process_job
+from pipeline.batch.extract import ExtractSummary, Progress, UsageError, extract
+from pipeline.batch.read import DEFAULT_MAX_BYTES, InputError, read_bytes
 
 LOCAL = re.compile(r"local(?::(\d+))?")
 PACKAGES = ("fazhi-ie", "spacy", "spacy-pkuseg", "jieba")
@@ -95,7 +96,7 @@ class ModelPlugin(WorkerPlugin):
         self.archive: Optional[bytes] = archive
         self.versions = versions
         self.batch_size = batch_size
-        self.extractor: Optional[Extractor] = None
+        self.nlp: Any = None
         self.lock = threading.Lock()
         self.model_dir: Optional[Path] = None
         self.failure: Optional[str] = None
@@ -133,10 +134,10 @@ class ModelPlugin(WorkerPlugin):
         with tarfile.open(fileobj=io.BytesIO(self.archive), mode="r") as tar:
             tar.extractall(self.model_dir, filter="data")
         self.archive = None
-        self.extractor = Extractor(spacy.load(self.model_dir), None, n_process=1, batch_size=self.batch_size)
+        self.nlp = spacy.load(self.model_dir)
 
     def teardown(self, worker: Any) -> None:
-        self.extractor = None
+        self.nlp = None
         if self.model_dir is not None:
             shutil.rmtree(self.model_dir, ignore_errors=True)
 
@@ -145,24 +146,18 @@ def extract_on_worker(job: Job, data: bytes, max_chars: int, plugin: str) -> tup
     """The task: read the shipped bytes, then the per-document step of a local run. Returns (line, text copy)."""
     worker = get_worker()
     model = worker.plugins.get(plugin)
-    if not isinstance(model, ModelPlugin) or model.extractor is None:
+    if not isinstance(model, ModelPlugin) or model.nlp is None:
         reason = model.failure if isinstance(model, ModelPlugin) and model.failure else f"plugin {plugin} is not set up"
         raise WorkerSetupError(E_WORKER_NO_MODEL.format(worker=worker.address, err=reason))
-    with tempfile.TemporaryDirectory(dir=worker.local_directory) as tmp:
-        # the reader dispatches on the suffix only; a fixed stem keeps odd names harmless
-        copy = Path(tmp) / f"input{job.path.suffix}"
-        copy.write_bytes(data)
-        read_text(job, max_chars, source=copy)
-    job.data = data
     with model.lock:  # a worker started with --nthreads > 1 shares one pipeline
-        model.extractor.process(job)
+        process_job(model.nlp, job, Options(max_chars=max_chars, batch_size=model.batch_size), data=data)
     return job.line, job.text_copy
 
 
 def read_input(job: Job) -> Optional[bytes]:
     """The bytes of a hashed input, on the client; a read failure gets the reason a local run gives."""
     try:
-        return _read_bytes(job.path, DEFAULT_MAX_BYTES)
+        return read_bytes(job.path, DEFAULT_MAX_BYTES)
     except InputError as err:
         job.error = str(err)
         return None
@@ -226,7 +221,7 @@ class DaskEngine:
                         break
                     data = read_input(job) if job.error is None else None
                     if job.error is not None:
-                        job.line = failed_line(job)
+                        job.line = failed_line(job.path, job.content_hash, job.error)
                         ready.append(job)
                         continue
                     job.resolved_path = str(job.path.resolve())

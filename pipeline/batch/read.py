@@ -66,8 +66,12 @@ class InputError(Exception):
 def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
     """Read one input file; raise ``InputError`` with a one-line reason if it cannot be read."""
     path = Path(path)
-    data = _read_bytes(path, max_bytes)
-    suffix = path.suffix.lower()
+    return parse_document(read_bytes(path, max_bytes), path.suffix)
+
+
+def parse_document(data: bytes, suffix: str) -> ReadResult:
+    """The text of an input's bytes, by its file suffix; raise ``InputError`` with a one-line reason."""
+    suffix = suffix.lower()
     if suffix == ".txt":
         text, encoding = decode_text(data)
         return ReadResult(text=text, fmt="txt", encoding=encoding, extracted=False)
@@ -78,7 +82,7 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
         return ReadResult(text=_docx_text(data), fmt="docx", encoding=None, extracted=True)
     if suffix == ".pdf":
         return ReadResult(text=_pdf_text(data), fmt="pdf", encoding=None, extracted=True)
-    raise InputError(errors.E_UNSUPPORTED.format(suffix=path.suffix))
+    raise InputError(errors.E_UNSUPPORTED.format(suffix=suffix))
 
 
 def collect_inputs(inputs: list[str]) -> list[Path]:
@@ -136,7 +140,8 @@ def _walk(directory: Path) -> list[Path]:
 # bytes
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a regular input file of a supported type, at most ``max_bytes``; ``InputError`` otherwise."""
     try:
         st = path.stat()
         if stat.S_ISDIR(st.st_mode):
