@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants vectors
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 # The shipped model: all five reports, fixed seed and epochs (chosen by `make cv`).
-$(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) | setup
+$(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) corpus/vectors/meta.json | setup
 	$(FAZHI) train --output training --config configs/ner.cfg
 
 train: $(MODEL)/meta.json
@@ -60,6 +60,11 @@ extract: train
 	$(FAZHI) export out --format xlsx
 	$(FAZHI) review out
 	@echo "open out/review/index.html; tables in out/export/fazhi.xlsx"
+
+# Character vectors from the legal-domain corpus beside the checkout (the committed weights in corpus/vectors).
+vectors: setup
+	$(BIN)/pip install -q floret==0.10.5
+	$(BIN)/python -m pipeline.learning.vectors $(LAWREF) training/vectors-work corpus/vectors
 
 # The trained pipeline as an installable wheel (requires this project, which registers the components).
 package: train

@@ -56,6 +56,7 @@ def trained_model(tmp_path_factory) -> Path:
     os.chdir(ROOT)
     inputs = [CONFIG, *sorted(CORPUS.glob("*.jsonl")), *sorted((ROOT / "corpus" / "rules").glob("*.json"))]
     inputs += [ROOT / "pipeline" / "learning" / f for f in ("train.py", "convert.py", "augment.py")]
+    inputs += sorted(p for p in (ROOT / "corpus" / "vectors").rglob("*") if p.is_file())
     key = hashlib.sha256(b"".join(p.read_bytes() for p in inputs) + HELD_OUT.encode()).hexdigest()[:16]
     cache = Path(os.environ.get("FAZHI_TEST_MODEL_CACHE", ROOT / "training")) / f"test-model-{key}"
     if not (cache / "model-best" / "meta.json").exists():
