@@ -342,11 +342,15 @@ def extract_cli(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2)
     # each failure was printed once, as it happened, by the progress display
+    if summary.missing:
+        from pipeline.errors import E_MISSING_LINES
+
+        typer.echo(f"error: {E_MISSING_LINES.format(n=len(summary.missing), first=summary.missing[0])}", err=True)
     typer.echo(
         f"{summary.total} input(s): {summary.ok} ok, {summary.failed} failed, {summary.skipped} already done; "
         f"{summary.seconds:.1f}s; wrote {out / 'documents.jsonl'}"
     )
-    raise typer.Exit(1 if summary.failed else 0)
+    raise typer.Exit(1 if summary.failed or summary.missing else 0)
 
 
 class TableFormat(str, Enum):

@@ -62,6 +62,8 @@ E_RETRAIN_NO_TRAIN = "no training documents left after removing the held-out rep
 
 # batch extraction
 E_TOO_LONG = "text has {n} characters, more than the limit of {limit} (--max-chars)"
+E_OUT_LOCKED = "{path} is in use by another extraction (process {holder}); wait for it or use another --out"
+E_MISSING_LINES = "{n} input(s) have no line in documents.jsonl: {first}"
 E_NO_INPUTS = "no input files found"
 E_OUT_EXISTS = "{path} already holds an extraction; use --resume to continue it or --force to start again"
 E_AT_LEAST_ONE = "{flag} must be at least 1 (got {value})"

@@ -128,3 +128,58 @@ def test_fifo_input_fails_without_hanging(tmp_path):
     os.mkfifo(fifo)
     job = hash_job(Job(0, fifo))
     assert job.error == "not a regular file (a pipe, socket or device)"
+
+
+def _two_reports(tmp_path):
+    d = tmp_path / "in"
+    (d / "a").mkdir(parents=True)
+    (d / "b").mkdir()
+    (d / "a" / "report.txt").write_text("垡头街道召开工委会48次。", encoding="utf-8")
+    (d / "b" / "report.txt").write_text("垡头街道召开工委会48次。", encoding="utf-8")  # same name, same content, other folder
+    (d / "other.txt").write_text("东华门街道审查合同281份。", encoding="utf-8")
+    return d
+
+
+def _manifest(out):
+    return [json.loads(l) for l in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.slow
+def test_extract_output_lock_live_and_stale(trained_model, tmp_path):
+    import os
+    import socket
+
+    d = _two_reports(tmp_path)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / ".fazhi.lock").write_text(f"{os.getpid()} {socket.gethostname()}")
+    res = runner.invoke(app, ["extract", str(d), "--out", str(out), "--model", str(trained_model)])
+    assert res.exit_code == 2 and "in use by another extraction" in res.output and str(os.getpid()) in res.output
+    (out / ".fazhi.lock").write_text(f"999999999 {socket.gethostname()}")  # a killed run's lock
+    res = runner.invoke(app, ["extract", str(d), "--out", str(out), "--model", str(trained_model)])
+    assert res.exit_code == 0 and len(_manifest(out)) == 3 and not (out / ".fazhi.lock").exists()
+
+
+@pytest.mark.slow
+def test_extract_resume_merges_and_knows_a_file_by_its_resolved_path(trained_model, tmp_path, monkeypatch):
+    d = _two_reports(tmp_path)
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["extract", str(d / "a"), str(d / "b"), "--out", str(out), "--model", str(trained_model)]).exit_code == 0
+    monkeypatch.chdir(d)
+    res = runner.invoke(app, ["extract", "other.txt", str(d / "a" / "report.txt"), "--out", str(out), "--resume", "--model", str(trained_model)])
+    assert res.exit_code == 0 and "1 already done" in res.output
+    lines = _manifest(out)
+    assert len(lines) == 3  # the b/ result from the first run is kept
+    assert len({l["doc_id"] for l in lines}) == 3  # same name and content in two folders: two ids
+
+
+@pytest.mark.slow
+def test_extract_force_clears_stale_outputs(trained_model, tmp_path):
+    d = _two_reports(tmp_path)
+    out = tmp_path / "o"
+    for sub in ("export", "review", "texts"):
+        (out / sub).mkdir(parents=True)
+        (out / sub / "stale.txt").write_text("old")
+    (out / "documents.jsonl").write_text("")
+    assert runner.invoke(app, ["extract", str(d / "other.txt"), "--out", str(out), "--force", "--model", str(trained_model)]).exit_code == 0
+    assert not any((out / sub / "stale.txt").exists() for sub in ("export", "review", "texts"))

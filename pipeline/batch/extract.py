@@ -26,8 +26,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import socket
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -55,6 +58,8 @@ class ExtractSummary:
     skipped: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # inputs with no line at the end (should never happen)
+    skipped_ok: int = 0  # of the skipped inputs, those whose earlier line is ok
 
 
 def file_hash(path: Path) -> str:
@@ -170,6 +175,49 @@ class Progress:
         self.stream.flush()
 
 
+LOCK = ".fazhi.lock"
+OUTPUT_SUBDIRS = (TEXTS_DIR, "export", "review")  # what --force clears besides the manifest and tables
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one run: a second run into it is a usage error naming the holder; a dead holder's lock is taken over."""
+    path = out_dir / LOCK
+    me = f"{os.getpid()} {socket.gethostname()}"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = path.read_text(encoding="utf-8", errors="replace").strip() if path.exists() else ""
+            pid, _, host = holder.partition(" ")
+            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                path.unlink(missing_ok=True)  # stale: its run was killed
+                continue
+            raise UsageError(errors.E_OUT_LOCKED.format(path=out_dir, holder=holder or "unknown")) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(me)
+        break
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _identity(path: str | Path, digest: Optional[str]) -> tuple[str, Optional[str]]:
+    """An input's identity across runs: its resolved path and its content hash."""
+    return (str(Path(path).resolve()), digest)
+
+
 def extract(
     inputs: list[str],
     out_dir: Path,
@@ -187,7 +235,8 @@ def extract(
 
     ``engine`` processes the documents (default: ``nlp`` here, with ``n_process``
     and ``batch_size``); ``pipeline.batch.distributed.DaskEngine`` runs them on a cluster
-    and needs no ``nlp``.
+    and needs no ``nlp``. One run at a time holds ``out_dir`` (a lock file);
+    ``resume`` keeps every result already there, whatever inputs this run names.
     """
     paths = collect_inputs(inputs)
     if not paths:
@@ -196,13 +245,31 @@ def extract(
     if manifest.exists() and not (resume or force):
         raise UsageError(errors.E_OUT_EXISTS.format(path=out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
-    if force and manifest.exists():
-        manifest.unlink()
-    done: dict[tuple[str, str], dict[str, Any]] = {}
-    if resume:
-        for line in load_manifest(manifest):
-            if line.get("content_hash"):
-                done[(line["path"], line["content_hash"])] = line
+    with output_lock(out_dir):
+        return _extract_locked(paths, out_dir, nlp, n_process, batch_size, resume, force, max_chars, progress, write_tables, engine)
+
+
+def _extract_locked(
+    paths: list[Path],
+    out_dir: Path,
+    nlp: Any,
+    n_process: int,
+    batch_size: int,
+    resume: bool,
+    force: bool,
+    max_chars: int,
+    progress: Optional[Progress],
+    write_tables: Optional[Callable[[Path, list[dict[str, Any]]], None]],
+    engine: Optional[Engine],
+) -> ExtractSummary:
+    manifest = out_dir / MANIFEST
+    if force:
+        manifest.unlink(missing_ok=True)
+        for sub in OUTPUT_SUBDIRS:
+            shutil.rmtree(out_dir / sub, ignore_errors=True)
+    earlier = load_manifest(manifest) if resume else []
+    done = {_identity(l["path"], l.get("content_hash")): l for l in earlier if l.get("content_hash")}
+    used_ids = {l["doc_id"]: _identity(l["path"], None)[0] for l in earlier}
     summary = ExtractSummary(total=len(paths))
     t0 = time.perf_counter()
     progress = progress or Progress(len(paths))
@@ -213,8 +280,9 @@ def extract(
         for i, p in enumerate(paths):
             job = hash_job(Job(i, p))
             hashes[i] = job.content_hash
-            if job.content_hash and (str(p), job.content_hash) in done:
+            if job.content_hash and _identity(p, job.content_hash) in done:
                 summary.skipped += 1
+                summary.skipped_ok += done[_identity(p, job.content_hash)]["status"] == "ok"
                 progress.update(job)
                 continue
             yield job
@@ -223,22 +291,33 @@ def extract(
         engine = LocalEngine(nlp, Options(max_chars=max_chars, batch_size=batch_size), n_process=n_process)
     with open(manifest, "a", encoding="utf-8") as f:
         for job in engine(jobs()):
+            _unique_doc_id(job, used_ids)
             if job.text_copy is not None:
                 write_text_copy(out_dir, job.line["doc_id"], job.text_copy)
             f.write(json.dumps(job.line, ensure_ascii=False) + "\n")
             f.flush()
-            done[(str(job.path), job.content_hash or f"unreadable:{job.index}")] = job.line
             progress.update(job)
-    # final manifest: one line per input, in input order (atomic rewrite)
+    # final manifest: this run's inputs in input order, then earlier results it did not name (atomic rewrite)
     lines = load_manifest(manifest)
-    by_key = {(l["path"], l.get("content_hash")): l for l in lines}
-    ordered = []
+    by_key = {_identity(l["path"], l.get("content_hash")): l for l in lines}
+    ordered: list[dict[str, Any]] = []
+    missing: list[str] = []
     for i, p in enumerate(paths):
-        line = by_key.get((str(p), hashes.get(i))) or next((l for l in reversed(lines) if l["path"] == str(p)), None)
-        if line is not None:
+        line = by_key.get(_identity(p, hashes.get(i))) or next((l for l in reversed(lines) if _identity(l["path"], None)[0] == str(p.resolve())), None)
+        if line is None:
+            missing.append(str(p))
+        else:
             ordered.append(line)
+    seen = {_identity(l["path"], None)[0] for l in ordered}
+    kept = []
+    for l in lines:  # earlier results this run did not name: kept, once each
+        where = _identity(l["path"], None)[0]
+        if where not in seen:
+            seen.add(where)
+            kept.append(l)
+    final = ordered + kept
     tmp = manifest.with_suffix(".jsonl.tmp")
-    tmp.write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in ordered), encoding="utf-8")
+    tmp.write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in final), encoding="utf-8")
     os.replace(tmp, manifest)
     for l in ordered:
         if l["status"] == "ok":
@@ -246,7 +325,21 @@ def extract(
         else:
             summary.failed += 1
             summary.failures.append(f"{l['path']}: {l['error']}")
+    summary.ok -= summary.skipped_ok
+    summary.failed -= summary.skipped - summary.skipped_ok
+    summary.missing = missing
     if write_tables is not None:
-        write_tables(out_dir, ordered)
+        write_tables(out_dir, final)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _unique_doc_id(job: Job, used: dict[str, str]) -> None:
+    """Give a job's line a doc_id no other input of the folder has (same name and content elsewhere: + a path digest)."""
+    line = job.line
+    where = str(Path(job.path).resolve())
+    if used.get(line["doc_id"], where) != where:
+        line["doc_id"] = f"{line['doc_id']}-{hashlib.sha256(where.encode()).hexdigest()[:6]}"
+        if job.text_copy is not None:
+            line["text_path"] = str(Path(TEXTS_DIR) / f"{line['doc_id']}.txt")
+    used[line["doc_id"]] = where
