@@ -289,6 +289,7 @@ def extract_cli(
     resume: bool = typer.Option(False, "--resume", help="Skip inputs already done in OUT (same path and content hash)."),
     force: bool = typer.Option(False, "--force", help="Start again, replacing OUT's extraction."),
     max_chars: int = typer.Option(1_000_000, "--max-chars", help="Longer documents fail with a reason."),
+    text_copy: bool = typer.Option(True, "--text-copy/--no-text-copy", help="Save every text under OUT/texts (default), so offsets and review pages survive moving the inputs; --no-text-copy points a UTF-8 .txt's text_path at the input."),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler",
         help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or local:N for N worker processes here. Same outputs as a local run; see docs/distributed.md.",
@@ -331,12 +332,12 @@ def extract_cli(
                 raise UsageError(E_N_PROCESS)
             summary = extract_on_dask(
                 inputs, out, model, scheduler, batch_size=batch_size, resume=resume, force=force,
-                max_chars=max_chars, write_tables=write_tables_csv,
+                max_chars=max_chars, write_tables=write_tables_csv, copy_texts=text_copy,
             )
         else:
             summary = extract(
                 inputs, out, spacy.load(model), n_process=n_process, batch_size=batch_size, resume=resume, force=force,
-                max_chars=max_chars, write_tables=write_tables_csv,
+                max_chars=max_chars, write_tables=write_tables_csv, copy_texts=text_copy,
             )
     except UsageError as err:
         typer.echo(f"error: {err}", err=True)

@@ -183,3 +183,15 @@ def test_extract_force_clears_stale_outputs(trained_model, tmp_path):
     (out / "documents.jsonl").write_text("")
     assert runner.invoke(app, ["extract", str(d / "other.txt"), "--out", str(out), "--force", "--model", str(trained_model)]).exit_code == 0
     assert not any((out / sub / "stale.txt").exists() for sub in ("export", "review", "texts"))
+
+
+def test_xlsx_has_autofilter_and_column_widths(tmp_path):
+    from openpyxl import load_workbook
+
+    from pipeline.tables.export import write_xlsx
+
+    path = write_xlsx(tmp_path / "t.xlsx", [_doc([("召开党工委理论学习中心组学习会议", 12, "次")])])
+    ws = load_workbook(path)["records"]
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    widths = {k: d.width for k, d in ws.column_dimensions.items() if d.width}
+    assert widths and max(widths.values()) > 20  # the activity column is wide enough for its Chinese text

@@ -155,15 +155,32 @@ def test_read_txt_uppercase_suffix(tmp_path):
     assert (res.text, res.fmt) == (ZH, "txt")
 
 
-def test_read_empty_file_is_ok(tmp_path):
-    res = read_document(write(tmp_path / "empty.txt", b""))
-    assert res == ReadResult(text="", fmt="txt", encoding=None, extracted=False)
+def test_read_empty_file_fails_with_no_text(tmp_path):
+    with pytest.raises(InputError, match="^no text"):
+        read_document(write(tmp_path / "empty.txt", b""))
 
 
-def test_read_whitespace_only_returned_as_is(tmp_path):
+def test_read_whitespace_only_fails_with_no_text(tmp_path):
     ws = " \n\t\u3000\r\n  \n"
-    res = read_document(write(tmp_path / "ws.txt", ws.encode("utf-8")))
-    assert res.text == ws
+    with pytest.raises(InputError, match="^no text"):
+        read_document(write(tmp_path / "ws.txt", ws.encode("utf-8")))
+
+
+def test_read_utf8_with_one_bad_byte_says_where(tmp_path):
+    data = "第一行\n第二行有".encode("utf-8") + b"\xff" + "坏字节。".encode("utf-8")
+    with pytest.raises(InputError, match=r"invalid byte sequence \(ff\) at byte 22, line 2"):
+        read_document(write(tmp_path / "bad.txt", data))
+
+
+def test_read_docx_bomb_refused_before_unpacking(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<w/>" + b" " * (60 * 1024 * 1024))
+    assert path.stat().st_size < 1024 * 1024
+    with pytest.raises(InputError, match="unpacks to"):
+        read_document(path)
 
 
 def test_read_binary_junk_with_nuls(tmp_path):
@@ -322,9 +339,9 @@ def test_read_html_main_preferred_and_blank_lines_collapsed(tmp_path):
     assert res.text == "甲\n\n乙"
 
 
-def test_read_html_empty_file_is_ok(tmp_path):
-    res = read_document(write(tmp_path / "empty.html", b""))
-    assert (res.text, res.fmt) == ("", "html")
+def test_read_html_empty_file_fails_with_no_text(tmp_path):
+    with pytest.raises(InputError, match="^no text"):
+        read_document(write(tmp_path / "empty.html", b""))
 
 
 # ---------------------------------------------------------------------------

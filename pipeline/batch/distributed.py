@@ -142,7 +142,7 @@ class ModelPlugin(WorkerPlugin):
             shutil.rmtree(self.model_dir, ignore_errors=True)
 
 
-def extract_on_worker(job: Job, data: bytes, max_chars: int, plugin: str) -> tuple[dict[str, Any], Optional[str]]:
+def extract_on_worker(job: Job, data: bytes, options: Options, plugin: str) -> tuple[dict[str, Any], Optional[str]]:
     """The task: read the shipped bytes, then the per-document step of a local run. Returns (line, text copy)."""
     worker = get_worker()
     model = worker.plugins.get(plugin)
@@ -150,7 +150,7 @@ def extract_on_worker(job: Job, data: bytes, max_chars: int, plugin: str) -> tup
         reason = model.failure if isinstance(model, ModelPlugin) and model.failure else f"plugin {plugin} is not set up"
         raise WorkerSetupError(E_WORKER_NO_MODEL.format(worker=worker.address, err=reason))
     with model.lock:  # a worker started with --nthreads > 1 shares one pipeline
-        process_job(model.nlp, job, Options(max_chars=max_chars, batch_size=model.batch_size), data=data)
+        process_job(model.nlp, job, options, data=data)
     return job.line, job.text_copy
 
 
@@ -170,10 +170,12 @@ class DaskEngine:
     waits until they have loaded it), leaving removes it from them.
     """
 
-    def __init__(self, client: Client, model: Path, max_chars: int = DEFAULT_MAX_CHARS, batch_size: int = 16, window: Optional[int] = None) -> None:
+    def __init__(
+        self, client: Client, model: Path, max_chars: int = DEFAULT_MAX_CHARS, batch_size: int = 16, window: Optional[int] = None, copy_texts: bool = True
+    ) -> None:
         self.client = client
         self.model = Path(model)
-        self.max_chars = max_chars
+        self.options = Options(max_chars=max_chars, batch_size=batch_size, copy_texts=copy_texts)
         self.batch_size = batch_size
         self.fixed_window = window
         self.token = uuid.uuid4().hex[:12]
@@ -226,7 +228,7 @@ class DaskEngine:
                         continue
                     job.resolved_path = str(job.path.resolve())
                     future = self.client.submit(
-                        extract_on_worker, job, data, self.max_chars, self.plugin,
+                        extract_on_worker, job, data, self.options, self.plugin,
                         key=f"fazhi-extract-{self.token}-{job.index}", pure=False,
                     )
                     in_flight[future] = job
@@ -299,9 +301,10 @@ def extract_on_dask(
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: Optional[Progress] = None,
     write_tables: Optional[Callable[[Path, list[dict[str, Any]]], None]] = None,
+    copy_texts: bool = True,
 ) -> ExtractSummary:
     """``extract`` on the Dask cluster at ``scheduler`` (an address, or ``local:N``); same outputs as a local run."""
-    with dask_client(scheduler) as client, DaskEngine(client, model, max_chars=max_chars, batch_size=batch_size) as engine:
+    with dask_client(scheduler) as client, DaskEngine(client, model, max_chars=max_chars, batch_size=batch_size, copy_texts=copy_texts) as engine:
         return extract(
             inputs, out_dir, None, batch_size=batch_size, resume=resume, force=force, max_chars=max_chars,
             progress=progress, write_tables=write_tables, engine=engine,

@@ -46,6 +46,7 @@ class Options:
     max_chars: int = DEFAULT_MAX_CHARS
     chunk_chars: int = 1000
     batch_size: int = 16
+    copy_texts: bool = True  # every text under OUT/texts (False: a UTF-8 .txt's text_path is the input itself)
 
 
 def content_hash(data: bytes) -> str:
@@ -101,9 +102,9 @@ def _source_sentence(text: str, source: str, pos: int) -> str:
     return source[s0:s1]
 
 
-def _text_path(path: Path, resolved_path: str, result: ReadResult, data: bytes, doc_id: str) -> tuple[str, Optional[str]]:
-    """Where offsets point: the input itself for a UTF-8 .txt, else a copy under OUT/texts (its text returned to be written)."""
-    if result.fmt == "txt" and result.encoding in ("utf-8", "utf-8-sig") and not result.text.startswith("\ufeff"):
+def _text_path(path: Path, resolved_path: str, result: ReadResult, data: bytes, doc_id: str, copy_texts: bool) -> tuple[str, Optional[str]]:
+    """Where offsets point: a copy under OUT/texts (its text returned to be written), or with ``copy_texts`` off the input itself for a UTF-8 .txt."""
+    if not copy_texts and result.fmt == "txt" and result.encoding in ("utf-8", "utf-8-sig") and not result.text.startswith("\ufeff"):
         if data.decode("utf-8-sig") == result.text:
             return resolved_path, None
     return str(Path(TEXTS_DIR) / f"{doc_id}.txt"), result.text
@@ -138,7 +139,7 @@ def process_document(nlp: Any, path: Path, data: Optional[bytes], options: Optio
         doc = nlp.get_pipe(name)(doc)
     source = raw_text(doc)
     doc_id = make_doc_id(path, digest)
-    text_path, copy = _text_path(path, resolved_path or str(path.resolve()), result, data, doc_id)
+    text_path, copy = _text_path(path, resolved_path or str(path.resolve()), result, data, doc_id, options.copy_texts)
     line = {
         "doc_id": doc_id,
         "path": str(path),

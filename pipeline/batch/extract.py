@@ -230,6 +230,7 @@ def extract(
     progress: Optional[Progress] = None,
     write_tables: Optional[Callable[[Path, list[dict[str, Any]]], None]] = None,
     engine: Optional[Engine] = None,
+    copy_texts: bool = True,
 ) -> ExtractSummary:
     """Extract every input into ``out_dir``; see the module docstring.
 
@@ -246,7 +247,8 @@ def extract(
         raise UsageError(errors.E_OUT_EXISTS.format(path=out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     with output_lock(out_dir):
-        return _extract_locked(paths, out_dir, nlp, n_process, batch_size, resume, force, max_chars, progress, write_tables, engine)
+        options = Options(max_chars=max_chars, batch_size=batch_size, copy_texts=copy_texts)
+        return _extract_locked(paths, out_dir, nlp, n_process, options, resume, force, progress, write_tables, engine)
 
 
 def _extract_locked(
@@ -254,10 +256,9 @@ def _extract_locked(
     out_dir: Path,
     nlp: Any,
     n_process: int,
-    batch_size: int,
+    options: Options,
     resume: bool,
     force: bool,
-    max_chars: int,
     progress: Optional[Progress],
     write_tables: Optional[Callable[[Path, list[dict[str, Any]]], None]],
     engine: Optional[Engine],
@@ -288,7 +289,7 @@ def _extract_locked(
             yield job
 
     if engine is None:
-        engine = LocalEngine(nlp, Options(max_chars=max_chars, batch_size=batch_size), n_process=n_process)
+        engine = LocalEngine(nlp, options, n_process=n_process)
     with open(manifest, "a", encoding="utf-8") as f:
         for job in engine(jobs()):
             _unique_doc_id(job, used_ids)

@@ -70,8 +70,14 @@ def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
 
 
 def parse_document(data: bytes, suffix: str) -> ReadResult:
-    """The text of an input's bytes, by its file suffix; raise ``InputError`` with a one-line reason."""
-    suffix = suffix.lower()
+    """The text of an input's bytes, by its file suffix; raise ``InputError`` with a one-line reason (also for no text at all)."""
+    result = _parse(data, suffix.lower())
+    if not result.text.strip():
+        raise InputError(errors.E_NO_TEXT_IN_FILE)
+    return result
+
+
+def _parse(data: bytes, suffix: str) -> ReadResult:
     if suffix == ".txt":
         text, encoding = decode_text(data)
         return ReadResult(text=text, fmt="txt", encoding=encoding, extracted=False)
@@ -232,7 +238,19 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         pass
-    raise InputError(errors.E_UNDECODABLE)
+    raise InputError(_undecodable_where(data))
+
+
+def _undecodable_where(data: bytes) -> str:
+    """The undecodable reason, saying where UTF-8 first breaks when the text is UTF-8 but for a few bytes."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad = data[err.start : err.end]
+        if data[err.end :].decode("utf-8", errors="replace").count("\ufffd") < 10:
+            line = data.count(b"\n", 0, err.start) + 1
+            return errors.E_BAD_UTF8.format(offset=err.start, line=line, bytes=bad.hex(" "))
+    return errors.E_UNDECODABLE
 
 
 def _utf16_by_nuls(data: bytes) -> tuple[str, str] | None:
@@ -597,9 +615,16 @@ def html_to_text(html: str) -> str:
 # DOCX
 
 
+DOCX_MAX_UNPACKED = 10  # × the file's size: more than any real report's XML, less than a zip bomb
+
+
 def _docx_text(data: bytes) -> str:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise InputError(errors.E_DOCX.format(err="not a zip archive"))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:  # sizes from the archive's directory, before anything is unpacked
+        unpacked = sum(i.file_size for i in z.infolist())
+    if unpacked > max(DOCX_MAX_UNPACKED * len(data), 50 * 1024 * 1024):
+        raise InputError(errors.E_DOCX_BOMB.format(mb=_mb(unpacked)))
     try:
         import docx
 

@@ -405,24 +405,31 @@ def _excel_value(value: Any) -> Any:
 
 
 def write_xlsx(path: Path, docs: Sequence[dict[str, Any]], lang: str = "en") -> Path:
-    """Write one workbook with a sheet per table (header row bold and frozen), atomically."""
+    """Write one workbook with a sheet per table (header row bold and frozen, autofilter, column widths), atomically."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in TABLES:
         ws = wb.create_sheet(sheet_name(table, lang))
         ws.freeze_panes = "A2"
+        columns = TABLE_COLUMNS[table]
+        rows = table_rows(table, docs)
+        names = headers(table, lang)
+        for i, (c, name) in enumerate(zip(columns, names), start=1):
+            widest = max([_display_width(name)] + [_display_width(row.get(c)) for row in rows[:1000]])
+            ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, widest + 2))
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
         header = []
-        for name in headers(table, lang):
+        for name in names:
             cell = WriteOnlyCell(ws, value=name)
             cell.font = bold
             header.append(cell)
         ws.append(header)
-        columns = TABLE_COLUMNS[table]
-        for row in table_rows(table, docs):
+        for row in rows:
             cells = []
             for c in columns:
                 cell = WriteOnlyCell(ws, value=_excel_value(row.get(c)))
@@ -433,6 +440,12 @@ def write_xlsx(path: Path, docs: Sequence[dict[str, Any]], lang: str = "en") -> 
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return Path(path)
+
+
+def _display_width(value: Any) -> int:
+    """Columns a value takes in a spreadsheet: two for a CJK character."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def _arrow_schema(table: str, lang: str):
