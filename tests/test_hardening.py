@@ -195,3 +195,15 @@ def test_xlsx_has_autofilter_and_column_widths(tmp_path):
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
     widths = {k: d.width for k, d in ws.column_dimensions.items() if d.width}
     assert widths and max(widths.values()) > 20  # the activity column is wide enough for its Chinese text
+
+
+@pytest.mark.slow
+def test_document_longer_than_spacy_max_length(nlp_blank):
+    """--max-chars above spaCy's max_length (1,000,000): the document is processed, not an E088 crash."""
+    from pipeline.batch.document import Job, Options, process_job
+
+    text = ("街道召开工委会48次。\n" * 95_300)[:1_000_100]
+    assert len(text) > nlp_blank.max_length
+    job = process_job(nlp_blank, Job(0, __import__("pathlib").Path("long.txt")), Options(max_chars=2_000_000), data=text.encode("utf-8"))
+    assert job.line["status"] == "ok" and job.line["n_chars"] == len(text)
+    assert len(job.line["records"]) == 0  # no NER and no entity_rules in the blank pipeline: nothing to count
