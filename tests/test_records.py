@@ -250,3 +250,9 @@ def test_record_values_are_the_normalisers_span_values(nlp_blank):
     span = doc.ents[0]
     assert (span._.value, span._.unit, span._.approx) == (30000, "人次", "about")
     assert [(r["value"], r["unit"], r["approx"]) for r in doc._.records] == [(30000, "人次", "about")]
+
+
+def test_issuer_is_the_source_text(nlp_blank):
+    """The cleaner makes brackets full-width for the rules; the issuer keeps the report's own characters."""
+    doc = nlp_blank("高新区(新市区)人民政府2024年法治政府建设工作报告\n2024年，我区坚持依法行政。")
+    assert doc._.issuer == "高新区(新市区)人民政府"
