@@ -27,6 +27,7 @@ text and entity offsets, so the same rules run on gold or predicted entities.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,14 +129,15 @@ def link_records(
     count_normalizer read (``span._.value`` …); a count without one gets nulls.
     """
     counts = sorted((e for e in ents if e.label == "COUNT"), key=lambda e: e.start)
-    institutions = [e for e in ents if e.label == "INSTITUTION"]
+    institutions = sorted((e for e in ents if e.label == "INSTITUTION"), key=lambda e: e.start)
+    inst_starts = [e.start for e in institutions]  # bisect, not a scan per count: a 1M-character report has 20k of them
     records: list[dict[str, Any]] = []
     sents = sentence_spans(text)
     si = 0
     prev_in_sentence: list[dict[str, Any]] = []
     actor_in_sentence: str | None = None
     sent_of_prev = None
-    for c in counts:
+    for ci, c in enumerate(counts):
         while si < len(sents) - 1 and sents[si][1] <= c.start:
             si += 1
         s0, s1 = sents[si] if sents else (0, len(text))
@@ -151,9 +153,10 @@ def link_records(
             k -= 1
         clause_start = k + 1
         delim = text[k] if k >= s0 else ""
-        prev_counts = [p for p in counts if s0 <= p.end <= c.start and p.end > clause_start - 1]
-        if prev_counts:
-            clause_start = prev_counts[-1].end
+        # the nearest earlier count ending in this clause (counts are sorted and do not overlap)
+        prev_count = next((p for p in reversed(counts[max(0, ci - 8) : ci]) if s0 <= p.end <= c.start and p.end > clause_start - 1), None)
+        if prev_count is not None:
+            clause_start = prev_count.end
             delim = ""
             if text[clause_start : clause_start + 1] == COORD:
                 clause_start, delim = clause_start + 1, COORD
@@ -169,7 +172,8 @@ def link_records(
         seg, seg_start = _strip_left(seg, seg_start, rules.fillers)
         # actor: an institution or a role before the first verb
         actor = None
-        lead = next((e for e in institutions if e.start == seg_start and e.end < seg_start + len(seg)), None)
+        at = bisect_left(inst_starts, seg_start)
+        lead = next((e for e in institutions[at : at + 2] if e.start == seg_start and e.end < seg_start + len(seg)), None)
         role_m = next((m for r in rules.roles if (m := re.match(r"^.{0,3}?" + re.escape(r), seg)) and len(seg) > m.end()), None)
         if lead or role_m:
             actor = text[lead.start : lead.end] if lead else role_m.group(0)
@@ -178,7 +182,7 @@ def link_records(
         vpos = rules.first_verb(seg)
         if vpos > 0 and actor is None:
             head = seg[:vpos]
-            inst = [e for e in institutions if seg_start <= e.start and e.end <= seg_start + vpos]
+            inst = [e for e in institutions[bisect_left(inst_starts, seg_start) : bisect_left(inst_starts, seg_start + vpos)] if e.end <= seg_start + vpos]
             role = next((r for r in rules.roles if head.startswith(r) or head.endswith(r)), None)
             if inst or role:
                 actor = text[inst[0].start : inst[0].end] if inst else role
