@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -19,7 +20,7 @@ from pipeline import errors
 from pipeline.batch.read import InputError, ReadResult, parse_document, read_bytes
 from pipeline.components.clean import raw_text
 from pipeline.labels import RECORD_COMPONENTS
-from pipeline.sentences import sentence_span
+from pipeline.sentences import sentence_spans
 
 DEFAULT_MAX_CHARS = 1_000_000
 TEXTS_DIR = "texts"
@@ -96,10 +97,19 @@ def chunks(text: str, size: int) -> list[tuple[int, str]]:
     return out or [(0, "")]
 
 
-def _source_sentence(text: str, source: str, pos: int) -> str:
-    """The sentence around ``pos`` as the source wrote it (boundaries found on the cleaned text, same offsets)."""
-    s0, s1 = sentence_span(text, pos)
-    return source[s0:s1]
+class SourceSentences:
+    """Sentences as the source wrote them, boundaries found once on the cleaned text (same offsets)."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.spans = sentence_spans(text)
+        self.starts = [s for s, _ in self.spans]
+        self.source = source
+
+    def around(self, pos: int) -> str:
+        i = bisect_right(self.starts, pos) - 1
+        if i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]:
+            return self.source[self.spans[i][0] : self.spans[i][1]]
+        return ""
 
 
 def _text_path(path: Path, resolved_path: str, result: ReadResult, data: bytes, doc_id: str, copy_texts: bool) -> tuple[str, Optional[str]]:
@@ -138,6 +148,7 @@ def process_document(nlp: Any, path: Path, data: Optional[bytes], options: Optio
     for name in record_pipes:
         doc = nlp.get_pipe(name)(doc)
     source = raw_text(doc)
+    sentences = SourceSentences(text, source)
     doc_id = make_doc_id(path, digest)
     text_path, copy = _text_path(path, resolved_path or str(path.resolve()), result, data, doc_id, options.copy_texts)
     line = {
@@ -153,7 +164,7 @@ def process_document(nlp: Any, path: Path, data: Optional[bytes], options: Optio
         "sections": doc._.sections,
         "entities": [{"start": e.start_char, "end": e.end_char, "label": e.label_, "text": source[e.start_char : e.end_char]} for e in doc.ents],
         "records": [
-            {**r, "count": {**r["count"], "text": source[r["count"]["start"] : r["count"]["end"]]}, "sentence": _source_sentence(text, source, r["count"]["start"])}
+            {**r, "count": {**r["count"], "text": source[r["count"]["start"] : r["count"]["end"]]}, "sentence": sentences.around(r["count"]["start"])}
             for r in doc._.records
         ],
     }
