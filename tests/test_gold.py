@@ -8,7 +8,6 @@ normaliser, the linker or the ranker takes a score below its floor.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -87,7 +86,6 @@ def test_gold_ner_alone_predicts(gold, trained_model, tmp_path):
 
 def test_gold_shipped_ranker_is_loaded_and_beats_the_rules():
     """On gold entities over the five reports, the rules plus the shipped ranker weights are at least the rules alone."""
-    import copy
 
     from pipeline.learning.evaluate import records_pipeline
     from pipeline.learning.rule_files import read_table

@@ -12,12 +12,11 @@ import json
 
 import pytest
 import spacy
-import srsly
 
 from pipeline.learning.augment import EntitySwapper
 from pipeline.knowledge.lawnames import build_law_titles
 from pipeline.knowledge.places import PhraseTable, PlaceGazetteer
-from pipeline.learning.rule_files import RULES_DIR, initialize_components, read_table
+from pipeline.learning.rule_files import initialize_components, read_table
 from pipeline.components.structure import StructureRules, find_issuer
 
 

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import registry
 
-from pipeline.knowledge.places import LEVELS, PlaceGazetteer
+from pipeline.knowledge.places import PlaceGazetteer
 
 SUFFIXES = ("街道", "镇", "乡", "苏木", "自治县", "自治州", "自治旗", "区", "县", "市", "旗", "州", "盟", "省", "自治区")
 
@@ -106,5 +106,3 @@ def create_entity_swap(places_path: Path, bodies_path: Path, level: float = 0.5,
 
     return augment
 
-
-__all__ = ["EntitySwapper", "create_entity_swap", "LEVELS"]

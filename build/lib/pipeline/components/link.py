@@ -1,0 +1,430 @@
+"""record_linker: one knowledge record per counted item.
+
+For every COUNT the linker finds what is counted (the activity), who does it
+(the actor), what it breaks down (the parent, after 其中), and the section and
+sentence it is in. The rules, in the order they apply to a count:
+
+1. threshold: a count followed by 以上/以下 and a noun (``五十万元以上项目``) is
+   a description, not a record;
+2. clause: the activity is read from the clause before the count (after the
+   last ，；：、), with qualifiers next to the count (共, 累计, 各, 均为 …) and
+   leading fillers (全年, 其中 …) removed;
+3. count first: when nothing but a verb precedes the count, the counted noun
+   after it completes the activity (``召开12次月调度会`` → 召开月调度会);
+4. distributed verb: a conjunct after ``、`` that follows a counted conjunct
+   takes its verb (``召开工委会48次、主任办公会33次`` → 召开主任办公会);
+5. 各/均为: coordinated items before the cue give one record each
+   (``作出终止、驳回决定各2件`` → 作出终止决定, 作出驳回决定);
+6. actor: an INSTITUTION or role before the first verb of the clause, else
+   the one stated earlier in the same sentence;
+7. parent: records after 其中 break down the last record before it, up to the
+   next ；or 。.
+
+Word lists are data (``corpus/rules/activity_rules.json``), loaded in
+``initialize`` and saved with the pipeline. ``link_records`` works on plain
+text and entity offsets, so the same rules run on gold or predicted entities.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from spacy.util import registry
+
+from pipeline.errors import E_NO_TABLE
+from pipeline.labels import COMPONENT_TABLES
+from pipeline.sentences import sentence_spans
+from pipeline.spans import entity_offsets
+from pipeline.components.structure import section_of
+
+COORD = "、"
+NO_READING = {"value": None, "unit": None, "approx": None}
+COORD_WORDS = ("、", "和", "及", "与")
+
+if not Doc.has_extension("records"):
+    Doc.set_extension("records", default=[])
+
+
+@dataclass
+class Ent:
+    start: int
+    end: int
+    label: str
+
+
+class ActivityRules:
+    """Compiled word lists of the linker."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.delims = set(data["clause_delims"])
+        self.qualifiers = sorted(data["qualifiers_before_count"], key=len, reverse=True)
+        self.fillers = sorted(data["leading_fillers"], key=len, reverse=True)
+        self.distribute = set(data["distribute_cues"])
+        self.verbs = sorted(set(data["verbs"]), key=len, reverse=True)
+        self.roles = sorted(data["roles"], key=len, reverse=True)
+        self.count_first_max = int(data["count_first_max_chars"])
+        self.max_chars = int(data["max_activity_chars"])
+
+    def verb_at(self, s: str, i: int) -> str | None:
+        for v in self.verbs:
+            if s.startswith(v, i):
+                return v
+        return None
+
+    def first_verb(self, s: str) -> int:
+        for i in range(len(s)):
+            if self.verb_at(s, i):
+                return i
+        return -1
+
+
+def _strip_right(seg: str, words: Sequence[str]) -> tuple[str, list[str]]:
+    found = []
+    changed = True
+    while changed and seg:
+        changed = False
+        for w in words:
+            if seg.endswith(w) and len(seg) > 0:
+                seg = seg[: -len(w)]
+                found.append(w)
+                changed = True
+                break
+    return seg, found
+
+
+def _strip_left(seg: str, offset: int, words: Sequence[str]) -> tuple[str, int]:
+    changed = True
+    while changed and seg:
+        changed = False
+        for w in words:
+            if seg.startswith(w) and len(seg) > len(w):
+                seg, offset, changed = seg[len(w) :], offset + len(w), True
+                break
+        # a year, date or period at the start is a time adverbial
+        m = re.match(r"(?:\d{4}年(?:度)?(?:以来)?|\d{1,2}月(?:份)?(?:以来)?|[上下]半年)", seg)
+        if m and len(seg) > m.end():
+            seg, offset, changed = seg[m.end() :], offset + m.end(), True
+    return seg, offset
+
+
+def link_records(
+    text: str,
+    ents: Sequence[Ent],
+    rules: ActivityRules,
+    sections: Optional[list[dict[str, Any]]] = None,
+    readings: Optional[dict[tuple[int, int], dict[str, Any]]] = None,
+) -> list[dict[str, Any]]:
+    """Records for every COUNT in ``ents`` (offsets into ``text``).
+
+    ``readings`` maps a count's (start, end) to the value, unit and approx the
+    count_normalizer read (``span._.value`` …); a count without one gets nulls.
+    """
+    counts = sorted((e for e in ents if e.label == "COUNT"), key=lambda e: e.start)
+    institutions = sorted((e for e in ents if e.label == "INSTITUTION"), key=lambda e: e.start)
+    inst_starts = [e.start for e in institutions]  # bisect, not a scan per count: a 1M-character report has 20k of them
+    records: list[dict[str, Any]] = []
+    sents = sentence_spans(text)
+    si = 0
+    prev_in_sentence: list[dict[str, Any]] = []
+    actor_in_sentence: str | None = None
+    sent_of_prev = None
+    for ci, c in enumerate(counts):
+        while si < len(sents) - 1 and sents[si][1] <= c.start:
+            si += 1
+        s0, s1 = sents[si] if sents else (0, len(text))
+        if sent_of_prev != (s0, s1):
+            prev_in_sentence, actor_in_sentence, sent_of_prev = [], None, (s0, s1)
+        after = text[c.end : c.end + 3]
+        if re.match(r"(以上|以下)[^\s，,。；;、）)]", after):
+            continue  # a threshold inside a description
+        # clause start: last delimiter before the count, never before the previous count
+        # (、 coordinates inside an activity, unless it follows a counted conjunct)
+        k = c.start - 1
+        while k >= s0 and text[k] not in rules.delims:
+            k -= 1
+        clause_start = k + 1
+        delim = text[k] if k >= s0 else ""
+        # the nearest earlier count ending in this clause (counts are sorted and do not overlap)
+        prev_count = next((p for p in reversed(counts[max(0, ci - 8) : ci]) if s0 <= p.end <= c.start and p.end > clause_start - 1), None)
+        if prev_count is not None:
+            clause_start = prev_count.end
+            delim = ""
+            if text[clause_start : clause_start + 1] == COORD:
+                clause_start, delim = clause_start + 1, COORD
+        seg = text[clause_start : c.start]
+        seg_start = clause_start
+        seg, quals = _strip_right(seg, rules.qualifiers)
+        breakdown = "其中" in seg
+        if breakdown:
+            cut = seg.index("其中") + 2
+            seg, seg_start = seg[cut:], seg_start + cut
+        stripped = seg.lstrip()
+        seg_start, seg = seg_start + len(seg) - len(stripped), stripped
+        seg, seg_start = _strip_left(seg, seg_start, rules.fillers)
+        # actor: an institution or a role before the first verb
+        actor = None
+        at = bisect_left(inst_starts, seg_start)
+        lead = next((e for e in institutions[at : at + 2] if e.start == seg_start and e.end < seg_start + len(seg)), None)
+        role_m = next((m for r in rules.roles if (m := re.match(r"^.{0,3}?" + re.escape(r), seg)) and len(seg) > m.end()), None)
+        if lead or role_m:
+            actor = text[lead.start : lead.end] if lead else role_m.group(0)
+            cut = (lead.end - lead.start) if lead else role_m.end()
+            seg, seg_start = _strip_left(seg[cut:], seg_start + cut, rules.fillers)
+        vpos = rules.first_verb(seg)
+        if vpos > 0 and actor is None:
+            head = seg[:vpos]
+            inst = [e for e in institutions[bisect_left(inst_starts, seg_start) : bisect_left(inst_starts, seg_start + vpos)] if e.end <= seg_start + vpos]
+            role = next((r for r in rules.roles if head.startswith(r) or head.endswith(r)), None)
+            if inst or role:
+                actor = text[inst[0].start : inst[0].end] if inst else role
+                seg, seg_start = seg[vpos:], seg_start + vpos
+                vpos = 0
+        if actor is None and vpos == 0:
+            actor = actor_in_sentence
+        prev = prev_in_sentence[-1] if prev_in_sentence else None
+        noun_after = _noun_after(text, c.end, rules)
+        verb = None
+        if noun_after:
+            # count first (召开12次月调度会): the verb before the count + the noun after it
+            vpositions = [i for i in range(len(seg)) if rules.verb_at(seg, i)]
+            if vpositions:
+                verb = rules.verb_at(seg, vpositions[-1])
+            elif prev is not None and prev["_mode"] == "count_first" and text[prev["count"]["end"] : c.start].rstrip(COORD + "和及与") == prev["_object"]:
+                verb = prev["_verb"]
+            activity, mode = (verb or "") + noun_after, "count_first"
+            ev_start, ev_end = c.end, c.end + len(noun_after)
+            obj = noun_after
+        else:
+            activity, mode = seg, "clause"
+            ev_start, ev_end = seg_start, seg_start + len(seg)
+            verb = rules.verb_at(seg, 0)
+            obj = seg[len(verb) :] if verb else seg
+            listed = re.search(r"等([^、，]{1,4})$", seg)
+            if not seg and prev is not None and prev["count"]["end"] == c.start:
+                # 接待信访8批次8人次: a second measure of the same activity
+                activity, verb, obj = prev["activity"]["text"], prev["_verb"], prev["_object"]
+                ev_start, ev_end = prev["activity"]["start"], prev["activity"]["end"]
+            elif verb and listed:
+                # 修订“三重一大”事项集体决策等制度4项 → 修订制度
+                activity, obj = verb + listed.group(1), listed.group(1)
+            elif prev is not None and verb and verb == seg and prev["_object"]:
+                # 收到行政复议申请455件，办结310件 → 办结行政复议申请
+                activity, obj = verb + prev["_object"], prev["_object"]
+            elif delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and not verb:
+                # 召开工委会48次、主任办公会33次 → 召开主任办公会
+                verb = prev["_verb"]
+                activity = verb + seg
+            if actor is None and delim == COORD and prev is not None:
+                actor = prev["actor"]
+        if len(activity) > rules.max_chars:
+            # cut at the last verb that starts a conjunct, else the first verb
+            titled = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", activity) for i in range(m.start() + 1, m.end())}
+            verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
+            starts = [i for i in verbs_at if i == 0 or activity[i - 1] in "、和及并"]
+            cut = starts[-1] if starts else (verbs_at[0] if verbs_at else len(activity) - rules.max_chars)
+            if mode == "clause":
+                ev_start += cut
+            activity = activity[cut:]
+        items = [activity]
+        if any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS):
+            items = _distribute(activity, rules)
+        reading = (readings or {}).get((c.start, c.end), NO_READING)
+        parent = None
+        if breakdown or (prev_in_sentence and prev_in_sentence[-1].get("_breakdown_of") and ";" not in text[prev_in_sentence[-1]["count"]["end"] : c.start] and "；" not in text[prev_in_sentence[-1]["count"]["end"] : c.start]):
+            if breakdown:
+                pos = text.rfind("其中", s0, c.start)
+                parents = [r for r in prev_in_sentence if r["count"]["end"] <= pos]
+                parent_rec = parents[-1] if parents else None
+            else:
+                parent_rec = prev_in_sentence[-1]["_breakdown_of"]
+            if parent_rec is not None:
+                parent = {"count": dict(parent_rec["count"]), "activity": parent_rec["activity"]["text"]}
+        for item in items:
+            rec = {
+                "count": {"start": c.start, "end": c.end, "text": text[c.start : c.end]},
+                **reading,
+                "activity": {"text": item, "start": ev_start, "end": ev_end},
+                "actor": actor,
+                "parent": parent,
+                "section": section_of(sections, c.start) if sections else "other",
+                "sentence": text[s0:s1],
+            }
+            records.append(rec)
+            prev_in_sentence.append(dict(rec, _breakdown_of=(parent_rec if parent else None), _mode=mode, _verb=verb, _object=obj))
+        if actor:
+            actor_in_sentence = actor
+    return records
+
+
+def _noun_after(text: str, pos: int, rules: ActivityRules) -> str:
+    """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
+    m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, text[pos:])
+    if not m or not re.match(r"[\u4e00-\u9fff“]", m.group(0)) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", m.group(0)):
+        return ""
+    noun = re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", m.group(0))[0]
+    cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
+    noun = noun[:cut]
+    if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
+        return ""
+    return noun
+
+
+def _distribute(activity: str, rules: ActivityRules) -> list[str]:
+    """``作出终止、驳回决定`` → [作出终止决定, 作出驳回决定]; ``A率、B率`` → [A率, B率]."""
+    parts = [p for p in re.split(r"[、和及与]", activity) if p]
+    if len(parts) < 2:
+        return [activity]
+    verb = rules.verb_at(parts[0], 0) or ""
+    if verb:
+        parts[0] = parts[0][len(verb) :]
+    last = parts[-1]
+    base = len(parts[0])
+    head = last[base:] if len(last) > base and all(len(p) == base for p in parts[:-1]) else ""
+    items = [verb + p + head for p in parts[:-1]] + [verb + last]
+    return items
+
+
+# ------------------------------------------------------- the learned activity choice
+# Scoring only: the weights are trained by pipeline/learning/ranker.py and saved with the component.
+
+RANK_DELIMS = "，,；;：:。！？!?\n（）()、"
+
+
+def candidates(text: str, rec: dict[str, Any], rules: ActivityRules) -> list[tuple[str, str, int, int, int]]:
+    """(kind, activity, distance to the count, evidence start, evidence end) candidates for one rule record."""
+    c0, c1 = rec["count"]["start"], rec["count"]["end"]
+    k = c0 - 1
+    while k >= 0 and text[k] not in RANK_DELIMS:
+        k -= 1
+    raw = text[k + 1 : c0]
+    clause = raw.strip()
+    cs = k + 1 + (len(raw) - len(raw.lstrip()))
+    a = rec["activity"]
+    out = [("rule", a["text"], 0, a["start"], a["end"]), ("clause", clause, len(clause), cs, cs + len(clause))]
+    verbs = [i for i in range(len(clause)) if rules.verb_at(clause, i)]
+    if verbs:
+        out.append(("first_verb", clause[verbs[0] :], len(clause) - verbs[0], cs + verbs[0], cs + len(clause)))
+        out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
+    m = re.match(r"[^\s，,。；;：:、（）()]{1,10}", text[c1:])
+    if m:
+        noun = m.group(0)
+        verb = rules.verb_at(clause, verbs[-1]) if verbs else ""
+        out.append(("count_first", (verb or "") + noun, len(noun), c1, c1 + len(noun)))
+    seen, uniq = set(), []
+    for cand in out:
+        if cand[1] and cand[1] not in seen:
+            seen.add(cand[1])
+            uniq.append(cand)
+    return uniq
+
+
+def features(kind: str, act: str, dist: int, rule_act: str, rules: ActivityRules) -> dict[str, Any]:
+    """The features of one candidate activity (the ranker's input)."""
+    return {
+        f"kind={kind}": 1,
+        f"len={min(len(act), 20) // 3}": 1,
+        f"dist={min(dist, 20) // 4}": 1,
+        "starts_verb": int(bool(rules.verb_at(act, 0))),
+        "has_coord": int("、" in act or "和" in act),
+        "has_title": int("《" in act),
+        "overlap_rule": round(char_f1(act, rule_act), 1),
+        f"first={act[:1]}": 1,
+        f"last={act[-1:]}": 1,
+    }
+
+
+def char_f1(a: str, b: str) -> float:
+    """Character-overlap F1 of two strings (bag of characters)."""
+    if not a or not b:
+        return 0.0
+    common = sum((Counter(a) & Counter(b)).values())
+    if not common:
+        return 0.0
+    p, r = common / len(a), common / len(b)
+    return 2 * p * r / (p + r)
+
+
+Ranker = Callable[[str, list[dict[str, Any]], ActivityRules, dict[str, Any]], list[dict[str, Any]]]
+
+
+@registry.misc("fazhi.activity_ranker.v1")
+def activity_ranker_v1() -> Ranker:
+    """Each record's activity replaced by the best-scored candidate under a logistic model's weights."""
+
+    def rank(text: str, records: list[dict[str, Any]], rules: ActivityRules, model: dict[str, Any]) -> list[dict[str, Any]]:
+        w, out = model["weights"], []
+        for rec in records:
+            best, best_score = None, float("-inf")
+            for kind, act, dist, start, end in candidates(text, rec, rules):
+                f = features(kind, act, dist, rec["activity"]["text"], rules)
+                score = model["intercept"] + sum(w.get(k, 0.0) * v for k, v in f.items())
+                if score > best_score:
+                    best, best_score = (act, start, end), score
+            out.append(rec if best is None else {**rec, "activity": {"text": best[0], "start": best[1], "end": best[2]}})
+        return out
+
+    return rank
+
+
+class RecordLinker:
+    """Sets ``doc._.records``: a list of plain dicts, one per counted item."""
+
+    def __init__(self, nlp: Language, name: str = "record_linker", *, ranker_scoring: Optional[Ranker] = None) -> None:
+        self.name = name
+        self.rules: Optional[ActivityRules] = None
+        self.ranker: Optional[dict] = None
+        self.rank_activities = ranker_scoring or activity_ranker_v1()
+
+    def initialize(
+        self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None, ranker: Optional[dict] = None
+    ) -> None:
+        """Load the linker's word lists and, if given, the activity ranker's weights (``pipeline/learning/ranker.py``)."""
+        if not rules:
+            raise ValueError(E_NO_TABLE.format(component="record_linker", table="rules", file=COMPONENT_TABLES["record_linker"]["rules"]))
+        self.rules = ActivityRules(dict(rules))
+        self.ranker = dict(ranker) if ranker else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.rules is None:
+            raise ValueError(E_NO_TABLE.format(component="record_linker", table="rules", file=COMPONENT_TABLES["record_linker"]["rules"]))
+        offsets = entity_offsets(doc)
+        ents = [Ent(s, e, label) for s, e, label in offsets]
+        readings = {}
+        for s, e, label in offsets:
+            if label == "COUNT":
+                span = doc.char_span(s, e)
+                readings[(s, e)] = {"value": span._.value, "unit": span._.unit, "approx": span._.approx}
+        records = link_records(doc.text, ents, self.rules, doc._.sections or None, readings)
+        doc._.records = self.rank_activities(doc.text, records, self.rules, self.ranker) if self.ranker else records
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "rules.json", self.rules.data)
+        if self.ranker:
+            srsly.write_json(Path(path) / "ranker.json", self.ranker)
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "RecordLinker":
+        self.rules = ActivityRules(srsly.read_json(Path(path) / "rules.json"))
+        ranker = Path(path) / "ranker.json"
+        self.ranker = srsly.read_json(ranker) if ranker.exists() else None
+        return self
+
+
+@Language.factory(
+    "record_linker",
+    assigns=["doc._.records"],
+    requires=["doc.ents", "span._.value", "span._.unit", "span._.approx", "doc._.sections"],
+    default_config={"ranker_scoring": {"@misc": "fazhi.activity_ranker.v1"}},
+)
+def make_record_linker(nlp: Language, name: str, ranker_scoring: Ranker) -> RecordLinker:
+    return RecordLinker(nlp, name, ranker_scoring=ranker_scoring)

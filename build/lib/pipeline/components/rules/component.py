@@ -1,0 +1,212 @@
+"""The entity_rules component: the rule families applied after the NER, tables loaded in initialize and saved with the model."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional, Sequence
+from pathlib import Path
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.components.rules.count import CountRules, find_counts
+from pipeline.components.rules.institution import InstitutionRules, PlaceIndex, find_institutions, institution_like, place_prefix_start
+from pipeline.components.rules.law import LawRules, find_laws, law_like
+from pipeline.components.rules.mechanism import MechanismRules, find_mechanisms, quoted_name_fix
+from pipeline.components.rules.text import Ent, TextIndex, Word, _longest_first, _overlaps, jieba_words
+from pipeline.components.rules.trim import TrimRules, trim_span
+from pipeline.errors import E_NO_RULES, E_NO_TABLE, E_UNKNOWN_FAMILY
+from pipeline.knowledge.places import PhraseTable, PlaceGazetteer
+from pipeline.labels import COMPONENT_TABLES
+
+EXTRA_TABLES = ("places", "bodies", "laws")  # the data tables besides the rules, each saved with the model as <name>.json
+FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
+
+
+@dataclass
+class EntityRuleTables:
+    families: dict[str, bool]
+    hard: str
+    clause: str
+    count: CountRules
+    law: LawRules
+    mechanism: MechanismRules
+    institution: InstitutionRules
+    trim: TrimRules
+    raw: dict[str, Any]
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gazetteer: Optional[PlaceGazetteer] = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], extra: Optional[dict[str, dict[str, Any]]] = None) -> "EntityRuleTables":
+        """The tables from the rules JSON and the ``EXTRA_TABLES``: place names (places.py), body names, law titles (lawnames.py)."""
+        extra = {k: v for k, v in (extra or {}).items() if v is not None}
+        bodies = extra.get("bodies")
+        fams = {k: bool(v) for k, v in d.get("families", {}).items() if not k.startswith("_")}
+        for k in fams:
+            if k not in FAMILIES:
+                raise ValueError(E_UNKNOWN_FAMILY.format(name=k, known=", ".join(FAMILIES)))
+        inst = dict(d["institution"])
+        if bodies:
+            inst["standalone"] = list(inst["standalone"]) + [b for k, v in bodies.items() if not k.startswith("_") for b in v]
+        return cls(
+            families={f: fams.get(f, True) for f in FAMILIES},
+            hard=d["punctuation"]["hard"],
+            clause=d["punctuation"]["clause"],
+            count=CountRules.from_dict(d["count"]),
+            law=LawRules.from_dict({**d["law"], "titles": PhraseTable({t: "LAW" for t in extra["laws"]["titles"]}) if "laws" in extra else None}),
+            mechanism=MechanismRules.from_dict(d["mechanism"]),
+            institution=InstitutionRules.from_dict(inst),
+            trim=TrimRules.from_dict(d["trim"]),
+            raw=copy.deepcopy(dict(d)),
+            extra=extra,
+            gazetteer=PlaceGazetteer(extra["places"], d["institution"].get("not_places", [])) if "places" in extra else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = copy.deepcopy(self.raw)
+        out["families"] = dict(self.families)
+        return out
+
+
+class EntityRules:
+    """Repairs ``doc.ents`` after the NER with the rule families in the data (see module docstring)."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "entity_rules",
+        *,
+        families: Optional[list[str]] = None,
+        segmenter: Optional[Callable[[str], list[Word]]] = None,
+    ) -> None:
+        self.name = name
+        self.families = families
+        self.segmenter = segmenter or jieba_words()
+        self.tables: Optional[EntityRuleTables] = None
+
+    def initialize(
+        self,
+        get_examples: Optional[Callable[[], Iterable]] = None,
+        *,
+        nlp: Optional[Language] = None,
+        rules: Optional[dict[str, Any]] = None,
+        places: Optional[dict[str, Any]] = None,
+        bodies: Optional[dict[str, Any]] = None,
+        laws: Optional[dict[str, Any]] = None,
+    ) -> None:
+        """Load the rule tables (required) and the place names, body names and law titles (config [initialize.components.entity_rules])."""
+        if rules is None:
+            raise ValueError(E_NO_TABLE.format(component="entity_rules", table="rules", file=COMPONENT_TABLES["entity_rules"]["rules"]))
+        self.set_rules(rules, {"places": places, "bodies": bodies, "laws": laws})
+
+    def set_rules(self, rules: dict[str, Any], extra: Optional[dict[str, Optional[dict[str, Any]]]] = None) -> None:
+        """Set the rule tables; extra tables already loaded are kept unless given (a None value removes one)."""
+        tables = dict(self.tables.extra) if self.tables is not None else {}
+        tables.update(extra or {})
+        self.tables = EntityRuleTables.from_dict(rules, tables)
+        if self.families is not None:
+            for f in self.families:
+                if f not in FAMILIES:
+                    raise ValueError(E_UNKNOWN_FAMILY.format(name=f, known=", ".join(FAMILIES)))
+            self.tables.families = {f: f in self.families for f in FAMILIES}
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.tables is None:
+            raise ValueError(E_NO_RULES)
+        ents = apply_rules(doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents], self.tables, self.segmenter)
+        spans = []
+        for s, e, label in ents:
+            span = doc.char_span(s, e, label=label, alignment_mode="strict") or doc.char_span(s, e, label=label, alignment_mode="contract")
+            if span is not None and len(span):
+                spans.append(span)
+        doc.ents = _drop_overlaps(spans)
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.tables is not None:
+            srsly.write_json(path / "rules.json", self.tables.to_dict())
+            for name, data in self.tables.extra.items():
+                srsly.write_json(path / f"{name}.json", data)
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "EntityRules":
+        path = Path(path)
+        if (path / "rules.json").exists():
+            extra = {n: srsly.read_json(path / f"{n}.json") for n in EXTRA_TABLES if (path / f"{n}.json").exists()}
+            self.set_rules(srsly.read_json(path / "rules.json"), extra)
+        return self
+
+
+def _drop_overlaps(spans: list) -> list:
+    out: list = []
+    end = -1
+    for sp in sorted(spans, key=lambda sp: (sp.start, -sp.end)):
+        if sp.start >= end:
+            out.append(sp)
+            end = sp.end
+    return out
+
+
+def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None) -> list[Ent]:
+    """The repaired entity list for ``text`` given the model's entities (character offsets)."""
+    fam = t.families
+    index = TextIndex(text, t.clause, segmenter, t.gazetteer)
+    ents: list[Ent] = list(model_ents)
+    if fam["trim"]:
+        ents = [x for x in (trim_span(index, e, t.trim, t.hard) for e in ents) if x is not None]
+
+    asserted: list[Ent] = []
+    if fam["law"]:
+        places = PlaceIndex(index, t.institution)
+        laws, vetoes = find_laws(index, t.law, lambda ix, s: place_prefix_start(ix, s, t.institution, places))
+        ents = [e for e in ents if not (e[2] == "LAW" and any(_overlaps(e, v) for v in vetoes))]
+        if t.law.drop_unmatched:
+            ents = [e for e in ents if e[2] != "LAW" or any(_overlaps(e, l) for l in laws) or law_like(text[e[0] : e[1]], t.law)]
+        asserted += [(s, e, "LAW") for s, e in laws]
+    if fam["count"]:
+        counts = find_counts(index, t.count)
+        if t.count.drop_unmatched:
+            ents = [e for e in ents if e[2] != "COUNT" or any(_overlaps(e, c) for c in counts)]
+        asserted += [(s, e, "COUNT") for s, e in counts]
+    accepted: list[Ent] = []
+    for a in sorted(asserted, key=lambda a: (0 if a[2] == "LAW" else 1, -(a[1] - a[0]), a[0])):
+        if not any(_overlaps(a, o) for o in accepted):
+            accepted.append(a)
+    ents = [e for e in ents if not any(_overlaps(e, a) for a in accepted)]
+
+    candidates: list[tuple[Ent, bool, bool]] = []
+    if fam["institution_fix"] or fam["institution_add"]:
+        r = t.institution
+        if fam["institution_fix"] and r.drop_unmatched:
+            ents = [e for e in ents if e[2] != "INSTITUTION" or (institution_like(text[e[0] : e[1]], r) and text[e[0] : e[1]] not in r.group_generic)]
+        found = find_institutions(index, r, t.mechanism.boundary_words)
+        candidates += [((s, e, "INSTITUTION"), fam["institution_fix"], fam["institution_add"]) for s, e in found]
+    if fam["mechanism_fix"] or fam["mechanism_add"]:
+        owner_ends = _longest_first(t.institution.standalone)
+        mechs, generic = find_mechanisms(index, t.mechanism, owner_ends)
+        if fam["mechanism_fix"]:
+            ents = [x for x in (quoted_name_fix(index, e, t.mechanism) for e in ents) if x is not None]
+            ents = [e for e in ents if not (e[2] == "MECHANISM" and any(g[1] == e[1] and e[0] <= g[0] for g in generic))]
+        candidates += [((s, e, "MECHANISM"), fam["mechanism_fix"], fam["mechanism_add"]) for s, e in mechs]
+    taken: list[Ent] = []
+    for cand, fix, add in candidates:
+        if any(_overlaps(cand, a) for a in accepted) or any(_overlaps(cand, o) for o in taken):
+            continue
+        hit = [e for e in ents if _overlaps(cand, e)]
+        if (hit and fix) or (not hit and add):
+            taken.append(cand)
+            ents = [e for e in ents if not _overlaps(cand, e)]
+    return sorted(set(accepted + taken + ents))
+
+
+@Language.factory(
+    "entity_rules",
+    assigns=["doc.ents"],
+    requires=["doc.ents"],
+    default_config={"families": None, "segmenter": {"@misc": "fazhi.jieba_words.v1"}},
+)
+def make_entity_rules(nlp: Language, name: str, families: Optional[list[str]], segmenter: Callable[[str], list[Word]]) -> EntityRules:
+    return EntityRules(nlp, name, families=families, segmenter=segmenter)

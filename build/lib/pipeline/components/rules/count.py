@@ -1,0 +1,77 @@
+"""COUNT: numeral + 余/多 + magnitude + measure word (spec §2), formulas and ordinals excluded."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from pipeline.components.rules.text import CN_NUMERALS, Char, RuleTable, TextIndex, _alternation, _starts_with_any
+
+
+@dataclass
+class CountRules(RuleTable):
+    units: list[str]
+    unit_blockers: dict[str, list[str]]
+    ordinal_prefixes: list[str]
+    cn_word_prefixes: list[str]
+    hotline_regex: str
+    formulas: list[str]
+    quote_max: int
+    indefinite_units: list[str]
+    quota_cues: list[str]
+    drop_unmatched: bool = True
+
+    def __post_init__(self) -> None:
+        self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
+        num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*)"
+        self.pattern = re.compile(num + r"(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + _alternation(self.units) + ")")
+        self.hotline = re.compile(self.hotline_regex)
+
+
+def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
+    """COUNT spans by the spec's grammar, without ordinals, dates, hotlines, formulas, quoted names and indefinite 一."""
+    text = index.text
+    out: list[Char] = []
+    for m in r.pattern.finditer(text):
+        s, e = m.span()
+        num, unit = m.group("num"), m.group("unit")
+        before = text[max(0, s - 2) : s]
+        prev = before[-1:] if before else ""
+        if any(before.endswith(p) for p in r.ordinal_prefixes):
+            continue
+        if prev and (prev.isdigit() or prev in ".-—–·/+~～" or (prev.isascii() and prev.isalpha())):
+            continue
+        cn = not num[0].isdigit()
+        if cn and any(before.endswith(p) for p in r.cn_word_prefixes):
+            continue
+        if cn and prev and prev in CN_NUMERALS:
+            continue
+        nxt = text[e : e + 4]
+        if _starts_with_any(nxt, r.unit_blockers.get(unit, [])):
+            continue
+        if not cn and not m.group("mag") and r.hotline.match(num):
+            continue
+        if index.in_title(s, e):
+            continue
+        q = index.in_quote(s, e)
+        if q and q[1] - q[0] - 2 <= r.quote_max:
+            continue
+        if _in_formula(text, s, e, r.formulas):
+            continue
+        if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units:
+            clause = text[index.clause_start(s) : s]
+            if not any(c in clause for c in r.quota_cues):
+                continue
+        out.append((s, e))
+    return out
+
+
+def _in_formula(text: str, s: int, e: int, formulas: Sequence[str]) -> bool:
+    for f in formulas:
+        lo = max(0, s - len(f) + 1)
+        k = text.find(f, lo, e + len(f))
+        while k != -1 and k < e:
+            if k < e and k + len(f) > s:
+                return True
+            k = text.find(f, k + 1, e + len(f))
+    return False

@@ -1,0 +1,235 @@
+"""INSTITUTION: type nouns and body names with their place prefix, named groups, named streets and towns acting as the office."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+from pipeline.components.rules.text import ADDRESS_RE, Char, RuleTable, TextIndex, _alternation, _ends_with_any, _longest_first, _overlaps, _starts_with_any
+
+
+@dataclass
+class InstitutionRules(RuleTable):
+    standalone: list[str]
+    group_nouns: list[str]
+    sub_bodies: list[str]
+    bare_prefixes: list[str]
+    place_suffixes: list[str]
+    not_places: list[str]
+    place_flags: list[str]
+    name_flags: list[str]
+    org_prefixes: list[str]
+    determiners: list[str]
+    role_continuations: list[str]
+    blockers_after_place: list[str]
+    false_groups: list[str]
+    meeting_suffix: str
+    group_boundary_words: list[str]
+    group_generic: list[str]
+    org_endings: list[str]
+    group_max_len: int = 22
+    named_places: bool = True
+    place_units: list[str] = field(default_factory=lambda: ["街道", "社区"])
+    government_link: str = "人民政府"
+    drop_unmatched: bool = True
+
+    def __post_init__(self) -> None:
+        self.standalone = _longest_first(self.standalone)
+        self.group_nouns = _longest_first(self.group_nouns)
+        self.group_boundary_words = _longest_first(self.group_boundary_words)
+        self.org_endings = _longest_first(self.org_endings)
+        self.org_prefixes = _longest_first(self.org_prefixes)
+        self.bare_prefixes = _longest_first(self.bare_prefixes)
+        self.type_re = re.compile(_alternation(self.standalone))
+        self.group_re = re.compile(_alternation(self.group_nouns))
+
+
+class PlaceIndex:
+    """Place names found by the word segmenter: runs of place words (``ns``, or an administrative suffix), a name word + 街道/社区 included."""
+
+    def __init__(self, index: TextIndex, r: InstitutionRules, stop_words: Sequence[str] = ()) -> None:
+        words = index.words
+        stops = set(stop_words)
+        spans: list[list[int]] = []
+        self.named_units: list[Char] = []
+        for k, (ws, we, w, flag) in enumerate(words):
+            is_place = (flag in r.place_flags and len(w) >= 2) or (
+                len(w) >= 3 and w.endswith(tuple(r.place_suffixes)) and w not in r.not_places and not _ends_with_any(w, r.not_places) and w[0] not in "".join(r.determiners)
+            )
+            prev = words[k - 1] if k else None
+            named_unit = (
+                w in r.place_units and prev is not None and prev[1] == ws and (prev[3] in r.name_flags or prev[3] in r.place_flags) and len(prev[2]) >= 2 and prev[2] not in stops
+            )
+            if named_unit:
+                if spans and spans[-1][1] == ws:
+                    spans[-1][1] = we
+                else:
+                    spans.append([prev[0], we])
+                self.named_units.append((spans[-1][0], we))
+                continue
+            if is_place:
+                if spans and spans[-1][1] == ws:
+                    spans[-1][1] = we
+                else:
+                    spans.append([ws, we])
+        for a, b, level in index.gazetteer_places:
+            if index.text[a:b] in r.not_places:
+                continue
+            spans.append([a, b])
+            if level == "town" and not _starts_with_any(index.text[b : b + 4], r.place_units):
+                self.named_units.append((a, b))
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.spans = [(a, b) for a, b in merged]
+        self._by_end = {b: a for a, b in self.spans}
+
+    def ending_at(self, i: int) -> Optional[int]:
+        return self._by_end.get(i)
+
+    def covering(self, i: int) -> Optional[Char]:
+        """A place word that runs over position ``i`` from before it (朝阳区|委)."""
+        for a, b in self.spans:
+            if a < i < b:
+                return (a, b)
+            if a >= i:
+                break
+        return None
+
+
+def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "PlaceIndex", owners: bool = False) -> int:
+    """Start of the name written before a type noun at ``s``: place names, a bare 区/市/街道/社区 (guideline I1), 中共/中央, owner bodies of a sub-body."""
+    text = index.text
+    clause_s = index.clause_start(s)
+    start = s
+    cover = places.covering(s)
+    if cover:
+        start = cover[0]
+    took_place = cover is not None
+    bare_taken = False
+    while start > clause_s:
+        before = text[clause_s:start]
+        linked = places.ending_at(start - len(r.government_link)) if took_place and before.endswith(r.government_link) else None
+        if linked is not None:  # 0 is a valid start: compare with None, or the loop never moves
+            start = linked
+            continue
+        w = _ends_with_any(before, r.standalone)
+        if w and owners:
+            start -= len(w)
+            continue
+        if w:
+            break
+        a = places.ending_at(start)
+        if a is not None and a >= clause_s:
+            start, took_place = a, True
+            continue
+        w = _ends_with_any(before, r.org_prefixes)
+        if w:
+            start -= len(w)
+            continue
+        w = _ends_with_any(before, r.bare_prefixes)
+        if w and not took_place and not bare_taken:
+            if _ends_with_any(before[: -len(w)], r.determiners):
+                break
+            start -= len(w)
+            bare_taken = True
+            continue
+        break
+    return start
+
+
+def _quote_wrapped(index: TextIndex, s: int, e: int) -> Char:
+    q = index.in_quote(max(0, s - 1), min(len(index.text), e + 1))
+    return q if q and q == (s - 1, e + 1) else (s, e)
+
+
+def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequence[str] = ()) -> list[Char]:
+    """INSTITUTION candidates: type nouns with their place prefix, named groups, named streets acting as the office.
+
+    ``stop_words`` (governing verbs and the like) are never taken for the name part of a place.
+    """
+    text = index.text
+    places = PlaceIndex(index, r, list(stop_words) + r.group_boundary_words)
+    cands: list[Char] = []
+    typed: list[Char] = []
+    for m in r.type_re.finditer(text):
+        s, e = m.span()
+        if _role_word(text, e, r) or index.in_title(s, e) or (e - s <= 2 and not index.is_word_start(e)):
+            continue
+        typed.append((s, e))
+        s, e = _quote_wrapped(index, s, e)
+        q = index.in_quote(s, e)
+        if q and q != (s, e):
+            continue
+        start = place_prefix_start(index, s, r, places, owners=m.group() in r.sub_bodies)
+        cands.append((start, e))
+    for m in r.group_re.finditer(text):
+        s, e = m.span()
+        if _role_word(text, e, r) or index.in_title(s, e) or any(text.startswith(f, s) for f in r.false_groups):
+            continue
+        if any(_overlaps((s, e), t) and t[1] != e for t in typed):
+            continue
+        start = _extend_group(index, s, r, r.group_boundary_words)
+        if start is None or start == s:
+            continue
+        name = text[start:e]
+        if name in r.group_generic or len(name.strip("“”")) < 3:
+            continue
+        start, e = _quote_wrapped(index, start, e)
+        start = place_prefix_start(index, start, r, places) if text[start] == "“" else start
+        cands.append((start, e))
+    if r.named_places:
+        for a, b in places.named_units:
+            if index.in_title(a, b) or index.in_quote(a, b):
+                continue
+            if _starts_with_any(text[b : b + 6], r.blockers_after_place):
+                continue
+            cands.append((place_prefix_start(index, a, r, places), b))
+    cands = [c for c in cands if not index.crosses(c[0], c[1], "，。；：、\n")]
+    cands = [(a, b + len(r.meeting_suffix)) if r.meeting_suffix and text.startswith(r.meeting_suffix, b) else (a, b) for a, b in cands]
+    return _longest_non_overlapping(cands)
+
+
+def _role_word(text: str, e: int, r: InstitutionRules) -> bool:
+    """True when the type noun ends inside a word for a person or a workforce (执法队员, 执法队伍)."""
+    return any(text.startswith(c, e - 1) for c in r.role_continuations)
+
+
+def _extend_group(index: TextIndex, s: int, r: InstitutionRules, stops: Sequence[str]) -> Optional[int]:
+    """Start of the naming modifier of a group noun (委员会, 领导小组 …), up to a boundary word; None when none is found."""
+    text = index.text
+    p = s
+    floor = max(0, s - r.group_max_len)
+    clause_s = index.clause_start(s)
+    while p > floor:
+        if p <= clause_s:
+            return p
+        ch = text[p - 1]
+        if ch == "”":
+            q = index.in_quote(p - 1, p)
+            if not q:
+                return p
+            p = q[0]
+            continue
+        if ch in "“《》（）()[]【】 \t" or ch.isdigit() or ch in "个家所" or ADDRESS_RE.search(text, clause_s, p):
+            return p
+        if index.ends_with_word(clause_s, p, stops):
+            return p
+        p -= 1
+    return None
+
+
+def _longest_non_overlapping(cands: Iterable[Char]) -> list[Char]:
+    chosen: list[Char] = []
+    for c in sorted(set(cands), key=lambda c: (-(c[1] - c[0]), c[0])):
+        if not any(_overlaps(c, o) for o in chosen):
+            chosen.append(c)
+    return sorted(chosen)
+
+
+def institution_like(span_text: str, r: InstitutionRules) -> bool:
+    """Whether a model INSTITUTION span ends like the name of a body."""
+    return bool(_ends_with_any(span_text.strip("“”"), r.org_endings))

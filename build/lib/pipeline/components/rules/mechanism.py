@@ -1,0 +1,240 @@
+"""MECHANISM: a head word with its naming modifier, quoted names, named national mechanisms vs slogans, list items."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from pipeline.knowledge.places import PhraseTable
+from pipeline.components.rules.text import Char, Ent, RuleTable, TextIndex, _alternation, _ends_with_any, _longest_first, _starts_with_any
+
+
+@dataclass
+class MechanismRules(RuleTable):
+    heads: list[str]
+    quoted_heads: list[str]
+    head_blockers_after: dict[str, list[str]]
+    generic_modifiers: list[str]
+    boundary_words: list[str]
+    owner_prefixes: list[str]
+    conjunctions: list[str]
+    conjunct_stop_endings: list[str]
+    max_len: int = 24
+    quoted_prefix_max: int = 6
+    min_modifier: int = 2
+    quoted_suffix_trim: list[str] = field(default_factory=list)
+    quoted_suffix_drop: list[str] = field(default_factory=list)
+    not_head_before: list[str] = field(default_factory=list)
+    false_heads: list[str] = field(default_factory=list)
+    list_items: bool = True
+    list_item_generic_endings: list[str] = field(default_factory=list)
+    list_max_item: int = 12
+    skip_flags: list[str] = field(default_factory=list)
+    named_mechanisms: list[str] = field(default_factory=list)
+    slogans: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.heads = _longest_first(self.heads)
+        self.named = PhraseTable({n: "named" for n in self.named_mechanisms} | {n: "slogan" for n in self.slogans})
+        self.head_blockers_after = {k: _longest_first(v) for k, v in self.head_blockers_after.items() if not k.startswith("_")}
+        self.boundary_words = _longest_first(self.boundary_words)
+        self.owner_prefixes = _longest_first(self.owner_prefixes)
+        self.conjunct_stop_endings = _longest_first(self.conjunct_stop_endings)
+        self.head_re = re.compile(_alternation(self.heads))
+        self.quoted_head_re = re.compile("”(?:" + _alternation(self.quoted_heads) + ")")
+        self.list_re = re.compile("等(?:工作)?(?:" + _alternation(self.heads) + ")")
+
+    def blockers_after(self, head: str) -> list[str]:
+        return self.head_blockers_after.get(head, self.head_blockers_after.get("*", []))
+
+
+def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[str]) -> tuple[list[Char], list[Char]]:
+    """(MECHANISM candidates, generic head phrases): a head word with its naming modifier, extended left to a boundary."""
+    text = index.text
+    out: list[Char] = []
+    generic: list[Char] = []
+    for m in r.head_re.finditer(text):
+        hs, he = m.span()
+        if index.in_title(hs, he):
+            continue
+        if _starts_with_any(text[he : he + 4], r.not_head_before) or any(text.startswith(f, he - len(f)) for f in r.false_heads):
+            generic.append((hs, he))
+            continue
+        if text[he : he + 1] == "”":
+            span = _quoted_head(index, hs, he, r, owner_ends)
+        else:
+            if _starts_with_any(text[he : he + 4], r.blockers_after(m.group())):
+                continue
+            s = _extend_modifier(index, hs, r, owner_ends)
+            span = (s, he) if s is not None else None
+        if span is None:
+            continue
+        verdict = _specific(text[span[0] : span[1]], r)
+        if verdict == "specific":
+            out.append(span)
+        elif verdict == "generic":
+            generic.append(span)
+    for m in r.quoted_head_re.finditer(text):
+        q = index.in_quote(m.start(), m.start() + 1)
+        if q and not index.in_title(q[0], m.end()):
+            out.append((q[0], m.end()))
+    if r.list_items:
+        out += _list_items(index, r)
+    for s, e, kind in r.named.find(text):
+        q = index.in_quote(max(0, s - 1), min(len(text), e + 1))
+        if index.in_title(s, e) or (q and q != (s - 1, e + 1)) or _starts_with_any(text[e + (1 if q else 0) :], r.quoted_suffix_drop):
+            continue
+        if not q and len(text[s:e]) < 4 and not text[s:e].endswith("制"):  # short names only when quoted (一件事)
+            continue
+        span = q or (s, e)
+        if kind == "slogan":
+            generic.append(span)
+        elif not _starts_with_any(text[span[1] : span[1] + 4], r.heads):
+            out.append(span)
+    return out, generic
+
+
+def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
+    """Items of ``A、B等制度`` / ``A、B等工作机制`` (guideline M3): each named item is a MECHANISM, management areas are not."""
+    text = index.text
+    out: list[Char] = []
+    for m in r.list_re.finditer(text):
+        end = m.start()
+        clause_s = index.clause_start(end)
+        s = end
+        while s > clause_s and not index.ends_with_word(clause_s, s, r.boundary_words):
+            s -= 1
+        items: list[Char] = []
+        i = s
+        for part in re.split(r"([、和及])", text[s:end]):
+            if part and part not in "、和及":
+                items.append((i, i + len(part)))
+            i += len(part)
+        if len(items) < 2:
+            continue
+        for a, b in items:
+            item = text[a:b]
+            if 2 <= len(item) <= r.list_max_item and not _ends_with_any(item, r.list_item_generic_endings) and not index.in_title(a, b):
+                out.append((a, b))
+    return out
+
+
+def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_ends: Sequence[str]) -> Optional[Char]:
+    """A head closing a quote: “X机制” → X机制 (guideline M1); a short qualifier before it stays with the quotes (行政执法“三项制度”)."""
+    q = index.in_quote(hs, he + 1)
+    if not q or q[1] != he + 1:
+        return None
+    s = _extend_modifier(index, q[0], r, owner_ends, stop_at_conjunction=True)
+    if s is not None and 0 < q[0] - s <= r.quoted_prefix_max:
+        return (s, q[1])
+    return (q[0] + 1, he)
+
+
+def _extend_modifier(
+    index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False, with_owners: bool = True
+) -> Optional[int]:
+    """Start of the naming modifier before ``head_start``; None when no boundary is found within ``max_len``.
+
+    Quoted parts are taken whole; 和/及/与/、 join modifiers that share the head
+    (guideline M4) unless the conjunct before them is a complete phrase of its
+    own (it ends in a head or another system noun). A span that would start
+    with a conjunction takes the conjunct before it too.
+    """
+    text = index.text
+    p = head_start
+    if p > 0 and text[p - 1] in r.conjunctions:
+        return head_start
+    head_end = head_start + 1
+    clause_s = index.clause_start(head_start)
+    budget = r.max_len
+    owners = list(owner_ends) + (r.owner_prefixes if with_owners else [])
+    found = None
+    while budget > 0:
+        if p <= clause_s:
+            found = p
+            break
+        ch = text[p - 1]
+        if ch == "”":
+            q = index.in_quote(p - 1, p)
+            if not q:
+                found = p
+                break
+            p = q[0]
+            budget -= 2
+            continue
+        if ch in "“《》（）()[]【】 \t" or ch.isdigit():
+            found = p
+            break
+        if index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end) or index.ends_with_word(clause_s, p, owners):
+            found = p
+            break
+        if ch in r.conjunctions:
+            conj_left = text[clause_s : p - 1]
+            if stop_at_conjunction or _ends_with_any(conj_left, r.conjunct_stop_endings) or _ends_with_any(conj_left, r.heads):
+                found = p
+                break
+        p -= 1
+        budget -= 1
+    if found is None:
+        return None
+    if found < head_start and text[found] in "和与及" and with_owners:
+        again = _extend_modifier(index, found, r, (), stop_at_conjunction, with_owners=False)
+        if again is not None and again < found:
+            return again
+    return _skip_governing_words(index, found, head_start, r)
+
+
+def _skip_governing_words(index: TextIndex, s: int, head_start: int, r: MechanismRules) -> int:
+    """Skip adverbs and verbs that open the modifier (by part of speech), as long as a modifier of ``min_modifier`` characters is left.
+
+    A clause in a report opens with its governing verb phrase (全面/深入 + 推行/落实 …);
+    the part-of-speech tags catch verbs the boundary list does not name.
+    """
+    if not r.skip_flags:
+        return s
+    words = index.words
+    k = index.word_at(s)
+    while k < len(words):
+        ws, we, w, flag = words[k]
+        if ws != s or flag not in r.skip_flags or head_start - we < r.min_modifier:
+            break
+        nxt = index.text[we : we + 1]
+        if nxt in "、和与及“" or nxt in r.conjunctions:
+            break
+        s = we
+        k += 1
+    return s
+
+
+def _specific(span_text: str, r: MechanismRules) -> str:
+    """``specific``, ``generic`` (a bare head or one with a generic modifier) or ``none``."""
+    t = span_text.strip("“”")
+    head = _ends_with_any(t, r.heads) or _ends_with_any(t, r.quoted_heads) or ""
+    if not head:
+        return "none"
+    mod = t[: len(t) - len(head)].strip("“”")
+    if mod in r.generic_modifiers or not mod:
+        return "generic"
+    if len(mod) < r.min_modifier or mod[0] in "和与及、的":
+        return "none"
+    return "specific"
+
+
+def quoted_name_fix(index: TextIndex, ent: Ent, r: MechanismRules) -> Optional[Ent]:
+    """A model MECHANISM that is a quoted name plus a non-head word: keep the quoted name, or drop it (activity, style, requirement)."""
+    s, e, label = ent
+    text = index.text
+    if label != "MECHANISM":
+        return ent
+    q = index.in_quote(s, s + 1) if text[s] != "“" else index.in_quote(s, s + 2)
+    if q and (q[0] + 1, q[1] - 1) == (s, e):
+        return ent if _ends_with_any(text[s:e], r.heads) else (q[0], q[1], label)
+    if text[s] == "“" and q and q[0] == s and e > q[1]:
+        rest = text[q[1] : e]
+        if _starts_with_any(rest, r.quoted_suffix_drop):
+            return None
+        if rest in r.quoted_suffix_trim:
+            return (q[0], q[1], label)
+    if text[s] == "“" and q and q[1] == e and _starts_with_any(text[e : e + 4], r.quoted_suffix_drop):
+        return None
+    return ent

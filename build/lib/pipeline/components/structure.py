@@ -1,0 +1,258 @@
+"""report_structure: the report's issuer and year, and the section of every part.
+
+Sections come from headings (一、 （一） (一) 1. 一是), classified by keyword
+tables in ``corpus/rules/sections.json``; a heading dated after the report year
+is a plan; a sub-heading about the first-responsible-person duty is
+``responsibility`` even under an achievements heading (spec, section 5). Text
+before the first heading and the signature block is ``other``. Without any
+heading, each paragraph is classified by its opening words.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.components.clean import raw_text
+from pipeline.errors import E_NO_TABLE
+from pipeline.labels import COMPONENT_TABLES
+
+SECTIONS = ("achievements", "shortcomings", "responsibility", "plans", "other")
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+
+for _name, _default in (("issuer", None), ("year", None), ("sections", [])):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for line in text.split("\n"):
+        out.append((start, start + len(line)))
+        start += len(line) + 1
+    return out
+
+
+class StructureRules:
+    """Compiled section and issuer rules."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.level1 = re.compile(data["heading_patterns"]["level1"])
+        self.sub = re.compile(data["heading_patterns"]["sub"])
+        self.keywords = [(sec, re.compile(p)) for sec, p in data["keywords"]]
+        self.fallback = [(sec, re.compile(p)) for sec, p in data["content_fallback"]]
+        self.issuer_end_re = re.compile(data["issuer_heads"] + "$")
+        # tables saved by models older than these keys have no such sources: "(?!)" never matches
+        fields = "|".join(data.get("issuer_meta_fields", [])) or "(?!)"
+        followers = "|".join(data.get("issuer_opening_followers", [])) or "(?!)"
+        self.meta_field_re = re.compile(r"(?:" + fields + r")[\s\]|｜:：]*([\u4e00-\u9fff（）()]{2,30})")
+        self.opening_re = re.compile(
+            r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
+            r"([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?=" + followers + r")"
+        )
+        self.date_re = re.compile(data["signature_date"])
+
+    def classify_heading(self, heading: str, year: int | None) -> str | None:
+        head = heading.strip()[:60]
+        for sec, pat in self.keywords:
+            if pat.search(head):
+                if sec == "achievements" and year and any(int(y) > year for y in YEAR_RE.findall(head)):
+                    return "plans"
+                return sec
+        if year and any(int(y) > year for y in YEAR_RE.findall(head)):
+            return "plans"
+        return None
+
+
+REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报告|总结)")
+TITLE_SCAN_LINES = 20
+
+
+def find_title(text: str) -> tuple[list[str], int]:
+    """The title lines and the offset after them.
+
+    The title is the short line that names the report (法治…报告/总结) among the
+    first lines, with the short lines just above it (a unit's name on its own
+    line); pages saved from the web put navigation and metadata lines first,
+    which are skipped. Without such a line, the first line is the title.
+    """
+    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    for k, (s, e) in enumerate(lines[:TITLE_SCAN_LINES]):
+        line = text[s:e].strip()
+        if len(line) < 80 and REPORT_TITLE_RE.search(line) and not re.search(r"[。；]", line):
+            first = k
+            while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
+                first -= 1
+            return [text[a:b].strip() for a, b in lines[first : k + 1]], e
+    return ([text[lines[0][0] : lines[0][1]].strip()] if lines else []), (lines[0][1] if lines else 0)
+
+
+def find_year(text: str) -> int | None:
+    """The reported year: from the title, else the first year in the text."""
+    title, _ = find_title(text)
+    for line in title:
+        m = YEAR_RE.search(line)
+        if m:
+            return int(m.group(1))
+    m = YEAR_RE.search(text[:2000])
+    return int(m.group(1)) if m else None
+
+
+def _unit_name(candidate: str, rules: StructureRules) -> str | None:
+    """The unit's name at the end of ``candidate`` (text before a year or 关于), if it ends like one."""
+    c = re.sub(r"^.*[《【】“\]|｜:：，,。]", "", candidate.strip())
+    c = re.sub(r"(?:关于|对|的)$", "", c.strip()).strip()
+    c = re.sub(r"^(?:现将|现就|特将|根据|依据)", "", c)
+    c = c.split()[-1] if c.split() else ""
+    if not 2 <= len(c) <= 30 or c.startswith(tuple(rules.data.get("issuer_not_names", []))):
+        return None
+    return c if rules.issuer_end_re.search(c) else None
+
+
+def _from_title(title: list[str], rules: StructureRules) -> str | None:
+    for i, line in enumerate(title):
+        m = YEAR_RE.search(line)
+        if m:
+            name = _unit_name(line[: m.start()], rules)
+            if name:
+                return name
+            after = re.match(r"[度]?(?:年度)?([\u4e00-\u9fff（）()]{2,30}?)(?:关于)?(?:法治|依法行政|推进|全面)", line[m.end() :])
+            name = _unit_name(after.group(1), rules) if after else None
+            if name:
+                return name
+        name = _unit_name(re.split(r"关于|法治", line)[0], rules) if ("关于" in line or "法治" in line) else None
+        if name and (i < len(title) - 1 or "关于" in line):
+            return name
+        if i < len(title) - 1:
+            name = _unit_name(line, rules)
+            if name:
+                return name
+    return None
+
+
+def find_issuer(text: str, rules: StructureRules) -> str | None:
+    """The reporting unit as written: signature block, title, page metadata, opening sentence; null when unnamed.
+
+    A self-reference (我局, 我街道) is never an answer; it is resolved by the
+    other sources or left null.
+    """
+    nonempty = [text[s:e].strip() for s, e in _lines(text) if text[s:e].strip()]
+    tail = nonempty[-4:]
+    if tail and rules.date_re.match(tail[-1]):
+        names = [n for line in tail[:-1] for n in re.split(r"\s{2,}", line) if len(n) <= 40 and not re.search(r"[，。；：,;:]", n)]
+        names = [n for n in (_unit_name(x, rules) for x in names) if n]
+        if names:
+            return names[-1]
+    title, after = find_title(text)
+    name = _from_title(title, rules)
+    if name:
+        return name
+    head = text[: min(len(text), after + 1500)]
+    for m in rules.meta_field_re.finditer(head):
+        name = _unit_name(m.group(1), rules)
+        if name:
+            return name
+    for m in rules.opening_re.finditer(text[: min(len(text), after + 600)]):
+        name = _unit_name(m.group(1), rules)
+        if name:
+            return name
+    return None
+
+
+def section_spans(text: str, rules: StructureRules, year: int | None) -> list[dict[str, Any]]:
+    """Contiguous (start, end, section, heading) parts covering the text."""
+    parts: list[dict[str, Any]] = []
+    _, title_end = find_title(text)
+    lines = _lines(text)
+    has_headings = any(rules.level1.match(text[s:e]) and rules.classify_heading(text[s:e], year) for s, e in lines if s >= title_end)
+    current, heading = "other", ""
+    sub_override: str | None = None
+    signature_from = len(text)
+    nonempty = [(s, e) for s, e in lines if text[s:e].strip()]
+    if nonempty and rules.date_re.match(text[nonempty[-1][0] : nonempty[-1][1]]):
+        k = len(nonempty) - 1
+        while k > 0 and len(text[nonempty[k - 1][0] : nonempty[k - 1][1]].strip()) <= 40 and not re.search(r"[。；;]", text[nonempty[k - 1][0] : nonempty[k - 1][1]]):
+            k -= 1
+        signature_from = nonempty[k][0]
+    for s, e in lines:
+        line = text[s:e]
+        if s < title_end or s >= signature_from:
+            sec = "other"
+        elif has_headings:
+            if rules.level1.match(line):
+                cls = rules.classify_heading(line, year)
+                if cls:
+                    current, heading, sub_override = cls, line.strip(), None
+            elif rules.sub.match(line):
+                cls = rules.classify_heading(line[:40], year)
+                sub_override = "responsibility" if cls == "responsibility" else None
+            sec = sub_override or current
+        else:
+            stripped = line.strip()
+            for cls, pat in rules.fallback:
+                if pat.search(stripped):
+                    current = cls
+                    break
+            else:
+                if current == "other" and stripped:
+                    current = "achievements"
+            sec = current
+        if parts and parts[-1]["section"] == sec:
+            parts[-1]["end"] = e
+        else:
+            parts.append({"start": s, "end": e, "section": sec, "heading": heading})
+    return parts
+
+
+def section_of(sections: list[dict[str, Any]], char: int) -> str:
+    """The section name of the part that contains character ``char``."""
+    starts = [p["start"] for p in sections]
+    i = bisect_right(starts, char) - 1
+    return sections[i]["section"] if i >= 0 else "other"
+
+
+class ReportStructure:
+    """Sets ``doc._.issuer``, ``doc._.year`` and ``doc._.sections`` (plain dicts)."""
+
+    def __init__(self, nlp: Language, name: str = "report_structure") -> None:
+        self.name = name
+        self.rules: Optional[StructureRules] = None
+
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None) -> None:
+        """Load the heading and issuer rules (config [initialize.components.report_structure.rules])."""
+        if not rules:
+            raise ValueError(E_NO_TABLE.format(component="report_structure", table="rules", file=COMPONENT_TABLES["report_structure"]["rules"]))
+        self.rules = StructureRules(dict(rules))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.rules is None:
+            raise ValueError(E_NO_TABLE.format(component="report_structure", table="rules", file=COMPONENT_TABLES["report_structure"]["rules"]))
+        text = doc.text
+        doc._.year = find_year(text)
+        issuer = find_issuer(text, self.rules)
+        if issuer is not None:
+            # the name as the source wrote it (the cleaner made its brackets and commas full-width)
+            at = text.find(issuer)
+            issuer = raw_text(doc)[at : at + len(issuer)] if at >= 0 else issuer
+        doc._.issuer = issuer
+        doc._.sections = section_spans(text, self.rules, doc._.year)
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "rules.json", self.rules.data)
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "ReportStructure":
+        self.rules = StructureRules(srsly.read_json(Path(path) / "rules.json"))
+        return self
+
+
+@Language.factory("report_structure", assigns=["doc._.issuer", "doc._.year", "doc._.sections"], default_config={})
+def make_report_structure(nlp: Language, name: str) -> ReportStructure:
+    return ReportStructure(nlp, name)
