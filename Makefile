@@ -68,7 +68,6 @@ vectors: setup
 
 # The trained pipeline as an installable wheel (requires this project, which registers the components).
 package: train
-	$(BIN)/pip install -q build==1.2.2.post1
 	$(BIN)/python -m pipeline.learning.package $(MODEL) packages
 
 # Named must-catch mutants (docs/testing.md): each applied to a copy of the checkout, its killing tests must fail.
