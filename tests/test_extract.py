@@ -152,7 +152,8 @@ def test_extract_resume_after_sigkill_equals_uninterrupted_run(trained_model, tm
             (inputs / f"{i:02d}-{p.name}").write_text(p.read_text(encoding="utf-8") + f"\n{i}", encoding="utf-8")
     cmd = [sys.executable, "-m", "pipeline.cli", "extract", str(inputs), "--model", str(trained_model), "--batch-size", "1"]
     full = tmp_path / "full"
-    subprocess.run([*cmd, "--out", str(full)], check=False, capture_output=True)
+    ref = subprocess.run([*cmd, "--out", str(full)], capture_output=True, text=True)
+    assert ref.returncode == 0, ref.stderr  # the reference run itself must succeed
     part = tmp_path / "part"
     proc = subprocess.Popen([*cmd, "--out", str(part)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
@@ -160,7 +161,10 @@ def test_extract_resume_after_sigkill_equals_uninterrupted_run(trained_model, tm
         m = part / "documents.jsonl"
         if m.exists() and m.read_text(encoding="utf-8").count("\n") >= 5:
             break
+        assert proc.poll() is None, f"the run ended (exit {proc.returncode}) before it could be killed"
         time.sleep(0.05)
+    else:
+        pytest.fail("the run wrote fewer than 5 lines in 120 s")
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     n_before = len(load_manifest(part / "documents.jsonl"))
