@@ -103,3 +103,33 @@ def test_gold_shipped_ranker_is_loaded_and_beats_the_rules():
     ranked = score_records([(gold_records.get(d.doc_id, []), link_from_gold(nlp, d)) for d in docs])
     assert ranked["f"] >= rules_alone["f"]
     assert ranked["f"] >= 0.92  # measured 0.93 (docs/results.md §4)
+
+
+@pytest.mark.slow
+def test_gold_extract_export_review_on_real_output(gold, trained_model, tmp_path):
+    """extract → export (csv, xlsx, parquet) → review on a real report: the gold records' counts reach every table and page."""
+    import csv
+
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    from pipeline.tables.export import export_tables, read_documents
+    from pipeline.tables.review import DOC_PAGES_SUBDIR, write_review
+
+    ann, gold_records = gold
+    out = tmp_path / "out"
+    line = _extract(trained_model, out)
+    docs = read_documents(out).docs
+    gold_counts = {g["count"]["text"] for g in gold_records if not g.get("no_record")}
+    exported = export_tables(docs, out / "export", "csv") + export_tables(docs, out / "export", "xlsx") + export_tables(docs, out / "export", "parquet")
+    records_csv = next(p for p in exported if p.name == "records.csv")
+    counts_csv = {row["count_text"] for row in csv.DictReader(records_csv.open(encoding="utf-8-sig"))}
+    assert len(gold_counts & counts_csv) >= 0.9 * len(gold_counts)
+    ws = load_workbook(next(p for p in exported if p.suffix == ".xlsx"))["records"]
+    assert ws.max_row - 1 == len(line["records"])
+    table = pq.read_table(next(p for p in exported if p.name == "records.parquet"))
+    assert table.num_rows == len(line["records"])
+    index = write_review(out)
+    page = next((index.parent / DOC_PAGES_SUBDIR).glob("*.html")).read_text(encoding="utf-8")
+    sample = next(iter(sorted(gold_counts)))
+    assert sample in page and line["issuer"] in page
