@@ -1,1 +1,0 @@
-"""spaCy components of the shipped pipeline, in pipeline order: clean (tokenizer) → rules (entity_rules) → normalize (count_normalizer) → structure (report_structure) → link (record_linker). Each loads its tables in `initialize` and saves them with the model; none reads the checkout."""

@@ -1,1 +1,0 @@
-"""Knowledge tables and their builders: place names to township level (places), law titles (lawnames), and the phrase table that finds them."""

@@ -1,1 +1,0 @@
-"""Building and measuring models: the gold corpus (corpus, markup, convert), the dev set (devset), training (train, augment, segment, ranker), evaluation (evaluate, cv, rules_cv, transfer) and the project tables handed to components (rule_files)."""
