@@ -6,8 +6,8 @@ The client does what needs the inputs and OUT; the workers do the NLP:
   its bytes and ships them with the task. Workers never open input paths, so
   they need no shared filesystem and no agreement on the current directory;
   the hash and the text come from the same machine. A worker decodes the
-  bytes with the same reader (``read_document`` on a private copy), so every
-  reason for a bad input is the one a local run gives;
+  bytes with the same reader (``read.parse_document``), so every reason for a
+  bad input is the one a local run gives;
 - the model directory is shipped once per worker, as a tar archive inside a
   ``WorkerPlugin`` (workers that join or restart later get it from the
   scheduler), loaded there once, and used for every document that worker
@@ -45,9 +45,8 @@ from typing import Any, Callable, Iterator, Optional
 import dask
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
-from pipeline.batch.document import DEFAULT_MAX_CHARS, Job, Options, failed_line, process_job
+from pipeline.batch.document import DEFAULT_MAX_CHARS, Job, Options, process_job, read_job_bytes
 from pipeline.batch.extract import ExtractSummary, Progress, UsageError, extract
-from pipeline.batch.read import DEFAULT_MAX_BYTES, InputError, read_bytes
 
 LOCAL = re.compile(r"local(?::(\d+))?")
 PACKAGES = ("fazhi-ie", "spacy", "spacy-pkuseg", "jieba")
@@ -154,15 +153,6 @@ def extract_on_worker(job: Job, data: bytes, options: Options, plugin: str) -> t
     return job.line, job.text_copy
 
 
-def read_input(job: Job) -> Optional[bytes]:
-    """The bytes of a hashed input, on the client; a read failure gets the reason a local run gives."""
-    try:
-        return read_bytes(job.path, DEFAULT_MAX_BYTES)
-    except InputError as err:
-        job.error = str(err)
-        return None
-
-
 class DaskEngine:
     """An ``extract`` engine that runs the documents on a Dask cluster (see the module docstring).
 
@@ -221,10 +211,9 @@ class DaskEngine:
                     if job is None:
                         exhausted = True
                         break
-                    data = read_input(job) if job.error is None else None
+                    data = read_job_bytes(job) if job.error is None else None
                     if job.error is not None:
-                        job.line = failed_line(job.path, job.content_hash, job.error)
-                        ready.append(job)
+                        ready.append(process_job(None, job, self.options))  # its failed line, here
                         continue
                     job.resolved_path = str(job.path.resolve())
                     future = self.client.submit(

@@ -171,13 +171,22 @@ def process_document(nlp: Any, path: Path, data: Optional[bytes], options: Optio
     return line, copy
 
 
+def read_job_bytes(job: Job) -> Optional[bytes]:
+    """The input's bytes; a read failure sets ``job.error`` instead (the same reason wherever it is read)."""
+    try:
+        return read_bytes(job.path)
+    except InputError as err:
+        job.error = str(err)
+        return None
+
+
 def process_job(nlp: Any, job: Job, options: Options, data: Optional[bytes] = None) -> Job:
-    """``job`` with its line and text copy: the bytes are read here unless given (a Dask worker gets them shipped)."""
+    """``job`` with its line and text copy: the bytes are read here unless given (a Dask worker gets them shipped).
+
+    A job that already carries an error only gets its failed line; ``nlp`` is not used then.
+    """
     if job.error is None and data is None:
-        try:
-            data = read_bytes(job.path)
-        except InputError as err:
-            job.error = str(err)
+        data = read_job_bytes(job)
     if job.error is not None:
         job.line = failed_line(job.path, job.content_hash, job.error)
         return job

@@ -153,7 +153,7 @@ def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         if stat.S_ISDIR(st.st_mode):
             raise InputError(errors.E_UNREADABLE.format(err="is a directory"))
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(errors.E_UNREADABLE.format(err="not a regular file"))
+            raise InputError(errors.E_NOT_REGULAR)
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise InputError(errors.E_UNSUPPORTED.format(suffix=path.suffix))
         if st.st_size > max_bytes:
