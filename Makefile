@@ -8,7 +8,7 @@ MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 RULES  := $(wildcard corpus/rules/*.json)
 
-.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants vectors
+.PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants vectors indicators
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ test: setup browser
 	$(BIN)/python -m pytest -q
 
 # The shipped model: all five reports, fixed seed and epochs (chosen by `make cv`).
-$(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) corpus/vectors/meta.json | setup
+$(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) corpus/vectors/meta.json | setup corpus/rules/indicators.json
 	$(FAZHI) train --output training --config configs/ner.cfg
 
 train: $(MODEL)/meta.json
@@ -32,6 +32,16 @@ corpus/rules/activity_ranker.json: $(CORPUS) corpus/rules/activity_rules.json pi
 	$(BIN)/python -m pipeline.learning.ranker train $@
 
 ranker: corpus/rules/activity_ranker.json
+
+# The indicator classifier's table (taxonomy + weights + threshold): seed labels, the dev set's study half
+# (its texts rebuilt: corpus/devset/README.md) and the taxonomy beside the checkout. Committed; built when missing
+# or on `make indicators`. `python -m pipeline.learning.indicators compare` measures the choices (docs/results.md §7).
+INDICATORS ?= ../shared/indicators
+corpus/rules/indicators.json: | setup
+	FAZHI_INDICATORS=$(INDICATORS) $(BIN)/python -m pipeline.learning.indicators build $@
+
+indicators: setup
+	FAZHI_INDICATORS=$(INDICATORS) $(BIN)/python -m pipeline.learning.indicators build corpus/rules/indicators.json
 
 # Place names to township level, derived from jionlp's location dictionary (Apache-2.0).
 # jionlp is installed without its dependencies (its zip is all we read), only for this target.

@@ -93,8 +93,9 @@ def evaluate_cli(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write evaluation.json and evaluation.md here."),
     records: bool = typer.Option(False, "--records", help="Also score records (gold entities → linker, and end to end)."),
     devset: Optional[str] = typer.Option(None, "--devset", help="Score on the out-of-district dev set: study, test or all (texts rebuilt in corpus/devset/texts)."),
+    indicators: bool = typer.Option(False, "--indicators", help="Score the records' indicators instead: accuracy over matched records, macro-F1, other precision, top confusions."),
 ) -> None:
-    """Per-label strict/lenient P/R/F1, confusion table and errors (and records with --records)."""
+    """Per-label strict/lenient P/R/F1, confusion table and errors (and records with --records; indicators with --indicators)."""
     import json
 
     import spacy
@@ -107,6 +108,31 @@ def evaluate_cli(
     if not model.exists() or not (model / "config.cfg").is_file():
         typer.echo(f"error: {(E_NO_MODEL if not model.exists() else E_NOT_A_MODEL).format(path=model)}", err=True)
         raise typer.Exit(2)
+    if devset is not None and devset not in ("study", "test", "all"):
+        typer.echo("error: --devset takes study, test or all", err=True)
+        raise typer.Exit(2)
+    if indicators:
+        from pipeline.learning import indicators as ind
+
+        if devset is None and not data:
+            typer.echo("error: give annotation files or directories, or --devset", err=True)
+            raise typer.Exit(2)
+        try:
+            docs = ind.devset_documents(None if devset == "all" else devset) if devset is not None else ind.seed_documents(data)
+        except ValueError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(1)
+        if not docs:
+            typer.echo("error: no dev-set texts: rebuild them with python -m pipeline.learning.devset build (corpus/devset/README.md)", err=True)
+            raise typer.Exit(1)
+        result = ind.evaluate_pipeline(spacy.load(model), docs)
+        md = ind.markdown(result, f"Indicators of {model} on {'the dev set (' + devset + ')' if devset else ', '.join(map(str, data))}")
+        if output:
+            output.mkdir(parents=True, exist_ok=True)
+            (output / "indicators.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+            (output / "indicators.md").write_text(md, encoding="utf-8")
+        typer.echo(md if not output else f"wrote {output / 'indicators.md'} and indicators.json")
+        return
     if devset is not None:
         from pipeline.learning.devset import load_gold
         from pipeline.learning.evaluate import devset_markdown, evaluate_devset

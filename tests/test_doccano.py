@@ -33,6 +33,7 @@ from pipeline.annotation.annotate import (
     DoccanoSettings,
     Utf16Offsets,
     export_line_to_doc,
+    indicator_ids,
     from_utf16,
     load_settings,
     pull,
@@ -43,7 +44,7 @@ from pipeline.annotation.annotate import (
     uncertainty,
 )
 from pipeline.cli import app
-from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus, validate_paths
+from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus, parse_doc, validate_paths
 from pipeline.annotation.retrain import retrain, split_docs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +117,28 @@ def test_annotate_export_line_converts_offsets_merges_duplicates_and_renumbers()
     (rel,) = doc["relations"]
     assert YOSHINO[by_id[rel["from_id"]]["start_offset"] : by_id[rel["from_id"]]["end_offset"]] == "48次"
     assert YOSHINO[by_id[rel["to_id"]]["start_offset"] : by_id[rel["to_id"]]["end_offset"]] == "召开工委会"
+
+
+def test_annotate_export_line_indicator_relation_type_becomes_the_corpus_indicator():
+    text = "召开工委会48次，审查合同281份。"
+    c0, a0 = text.index("48次"), text.index("召开工委会")
+    c1, a1 = text.index("281份"), text.index("审查合同")
+    line = {
+        "id": 1,
+        "text": text,
+        "entities": [
+            {"id": 1, "start_offset": c0, "end_offset": c0 + 3, "label": "COUNT"},
+            {"id": 2, "start_offset": a0, "end_offset": a0 + 5, "label": "ACTIVITY"},
+            {"id": 3, "start_offset": c1, "end_offset": c1 + 4, "label": "COUNT"},
+            {"id": 4, "start_offset": a1, "end_offset": a1 + 4, "label": "ACTIVITY"},
+        ],
+        "relations": [{"id": 1, "from_id": 1, "to_id": 2, "type": "decision.collective_meetings"}, {"id": 2, "from_id": 3, "to_id": 4, "type": "QUANTIFIES"}],
+    }
+    doc = export_line_to_doc(line, [])
+    assert sorted(r["type"] for r in doc["relations"]) == ["QUANTIFIES", "QUANTIFIES"]
+    parsed = parse_doc(doc)
+    # the decided indicator is kept per COUNT; the undecided relation carries none
+    assert parsed.indicators == {(c0, c0 + 3): "decision.collective_meetings"}
 
 
 def test_annotate_export_line_without_doc_id_is_named_by_text_hash():
@@ -207,7 +230,7 @@ def test_annotate_suggestions_from_entities_and_records():
     doc.ents = [doc.char_span(3, 6, "INSTITUTION"), doc.char_span(c1, c1 + 3, "COUNT"), doc.char_span(c2, c2 + 3, "COUNT")]
     act = text.index("主任办公会")
     doc._.records = [
-        {"count": {"start": c1, "end": c1 + 3}, "activity": {"text": "召开工委会", "start": 1, "end": 6}},
+        {"count": {"start": c1, "end": c1 + 3}, "activity": {"text": "召开工委会", "start": 1, "end": 6}, "indicator": "decision.collective_meetings"},
         {"count": {"start": c2, "end": c2 + 3}, "activity": {"text": "召开主任办公会", "start": act, "end": act + 5}},
         # a distributed record with the same evidence: no second ACTIVITY span, no second relation
         {"count": {"start": c2, "end": c2 + 3}, "activity": {"text": "召开主任办公会", "start": act, "end": act + 5}},
@@ -218,7 +241,11 @@ def test_annotate_suggestions_from_entities_and_records():
     labels = [(text[s:e], lab) for s, e, lab, _ in sug.spans]
     assert labels == [("工委会", "INSTITUTION"), ("48次", "COUNT"), ("33次", "COUNT"), ("召开工委会", "ACTIVITY"), ("主任办公会", "ACTIVITY")]
     assert sug.spans[1][3] == 0.9
-    assert [(labels[a][0], labels[b][0]) for a, b in sug.relations] == [("48次", "召开工委会"), ("33次", "主任办公会")]
+    # the relation type carries the record's indicator; a record without one gets QUANTIFIES
+    assert [(labels[a][0], labels[b][0], t) for a, b, t in sug.relations] == [
+        ("48次", "召开工委会", "decision.collective_meetings"),
+        ("33次", "主任办公会", "QUANTIFIES"),
+    ]
 
 
 def test_annotate_uncertainty_is_zero_when_the_beam_agrees():
@@ -526,7 +553,9 @@ def test_doccano_push_annotate_pull_retrain(doccano_server, tmp_path, monkeypatc
     proj = boss.get(f"projects/{pid}")
     assert proj["use_relation"] and proj["project_type"] == "SequenceLabeling" and "Annotation guidelines" in proj["guideline"]
     assert {t["text"] for t in boss.get(f"projects/{pid}/span-types")} == {"COUNT", "LAW", "INSTITUTION", "MECHANISM", "ACTIVITY"}
-    assert [t["text"] for t in boss.get(f"projects/{pid}/relation-types")] == ["QUANTIFIES"]
+    # relation types: QUANTIFIES (indicator not decided) and every indicator of the taxonomy
+    assert [t["text"] for t in boss.get(f"projects/{pid}/relation-types")] == ["QUANTIFIES", *indicator_ids()]
+    assert len(indicator_ids()) == 45 and "review.contracts" in indicator_ids()
 
     # pushing the same documents again (through the CLI) adds nothing
     env = {"FAZHI_DOCCANO_URL": server.url, "FAZHI_DOCCANO_USERNAME": admin.username, "FAZHI_DOCCANO_PASSWORD": admin.password}
@@ -576,8 +605,9 @@ def test_doccano_push_annotate_pull_retrain(doccano_server, tmp_path, monkeypatc
     count3 = person.send("POST", f"{base}/spans", {"label": span_types["COUNT"], "start_offset": s0, "end_offset": s1})
     s0, s1 = at("办理《行政复议法》案件")
     act3 = person.send("POST", f"{base}/spans", {"label": span_types["ACTIVITY"], "start_offset": s0, "end_offset": s1})
-    rel_type = boss.get(f"projects/{pid}/relation-types")[0]["id"]
-    person.send("POST", f"{base}/relations", {"from_id": count3["id"], "to_id": act3["id"], "type": rel_type})
+    # the annotator records the indicator of the new record as its relation type
+    rel_types = {t["text"]: t["id"] for t in boss.get(f"projects/{pid}/relation-types")}
+    person.send("POST", f"{base}/relations", {"from_id": count3["id"], "to_id": act3["id"], "type": rel_types["disputes.admin_review_cases"]})
     person.send("POST", f"{base}/states", {})
     assert person.get(f"projects/{pid}/examples/{ex['id']}")["is_confirmed"]
 
@@ -596,6 +626,9 @@ def test_doccano_push_annotate_pull_retrain(doccano_server, tmp_path, monkeypatc
     spans_by_id = {s.id: s for s in doc.spans}
     pairs = {(doc.text[spans_by_id[a].start : spans_by_id[a].end], doc.text[spans_by_id[b].start : spans_by_id[b].end]) for a, b, _ in doc.relations}
     assert {("48次", "召开工委会"), ("3件", "办理《行政复议法》案件"), ("281份", "审查合同")} <= pairs
+    # the indicator comes back on the corpus relation (type QUANTIFIES + indicator), keyed by its COUNT
+    i3 = YOSHINO.index("3件")
+    assert doc.indicators[(i3, i3 + 2)] == "disputes.admin_review_cases"
 
     # retrain a few steps: pull again (unchanged), train baseline and candidate, compare on the held-out report
     corpus = tmp_path / "corpus"
@@ -621,6 +654,11 @@ def test_doccano_push_annotate_pull_retrain(doccano_server, tmp_path, monkeypatc
     assert result.kept == (result.candidate["micro"]["strict"]["f"] >= result.baseline["micro"]["strict"]["f"])
     assert (tmp_path / "model-best").exists() == result.kept
     assert json.loads((tmp_path / "retrain" / "retrain.json").read_text(encoding="utf-8"))["kept"] == result.kept
+    # the pulled indicator retrained the candidate's indicator table
+    table = json.loads((tmp_path / "retrain" / "indicators.json").read_text(encoding="utf-8"))
+    assert "yoshino-jiedao-2021" in table["trained_on"]["documents"]
+    cand = spacy.load(tmp_path / "retrain" / "candidate" / "model-best")
+    assert cand.get_pipe("indicator_classifier").model.data["trained_on"] == table["trained_on"]
     # the baseline is cached: a second run without pulling reuses it
     again = retrain(None, **kwargs)
     assert not again.baseline_rebuilt

@@ -53,6 +53,8 @@ LABEL_COLORS = {
     QUANTIFIES: "#D0021B",
 }
 ORDERS = ("input", "uncertainty")
+# a record's relation carries its indicator: the relation type is the indicator id (QUANTIFIES = not yet decided)
+INDICATOR_COLOR = "#D0021B"
 BEAM_WIDTH = 8
 META_DOC_ID = "doc_id"
 META_SHA1 = "text_sha1"
@@ -208,11 +210,22 @@ def ensure_project(settings: DoccanoSettings, name: str) -> dict[str, Any]:
             "description": "fazhi-ie: entities and count→activity records of 法治政府建设年度情况报告",
             "guideline": guideline,
             "span_labels": [{"text": t, "color": LABEL_COLORS[t]} for t in SPAN_LABELS],
-            "relation_types": [{"text": QUANTIFIES, "color": LABEL_COLORS[QUANTIFIES]}],
+            "relation_types": [{"text": QUANTIFIES, "color": LABEL_COLORS[QUANTIFIES]}]
+            + [{"text": i, "color": INDICATOR_COLOR} for i in indicator_ids()],
         },
     )
     check_project(info)
     return info
+
+
+def indicator_ids() -> list[str]:
+    """The indicator ids of the project's indicator table (``corpus/rules/indicators.json``): doccano's relation types."""
+    from pipeline.learning.rule_files import RULES_DIR
+
+    path = RULES_DIR / "indicators.json"
+    if not path.exists():
+        return []
+    return [t["id"] for t in json.loads(path.read_text(encoding="utf-8"))["taxonomy"]]
 
 
 # ---------------------------------------------------------------- offsets
@@ -284,7 +297,7 @@ class Suggestions:
     """Pre-annotations of one document, offsets in code points."""
 
     spans: list[tuple[int, int, str, float]] = field(default_factory=list)
-    relations: list[tuple[int, int]] = field(default_factory=list)
+    relations: list[tuple[int, int, str]] = field(default_factory=list)  # (count span, activity span, type: indicator or QUANTIFIES)
 
 
 @dataclass
@@ -338,10 +351,12 @@ def read_push_docs(paths: Iterable[Path]) -> list[PushDoc]:
 
 
 def suggestions_from_doc(doc: Any, probs: Optional[Mapping[tuple[int, int, str], float]] = None) -> Suggestions:
-    """The model's entities, plus one ACTIVITY span and a QUANTIFIES relation per record.
+    """The model's entities, plus one ACTIVITY span and a relation per record.
 
     A record's ACTIVITY span is its activity evidence (``activity.start/end``);
     records sharing the same evidence share one span (and one relation per count).
+    The relation's type is the record's indicator (QUANTIFIES when it has none),
+    so annotators correct the indicator by changing the type.
     """
     out = Suggestions()
     index: dict[tuple[int, int, str], int] = {}
@@ -361,8 +376,8 @@ def suggestions_from_doc(doc: Any, probs: Optional[Mapping[tuple[int, int, str],
         if act_key not in index:
             index[act_key] = len(out.spans)
             out.spans.append((*act_key, 0.0))
-        rel = (index[count_key], index[act_key])
-        if rel not in out.relations:
+        rel = (index[count_key], index[act_key], rec.get("indicator") or QUANTIFIES)
+        if not any(r[:2] == rel[:2] for r in out.relations):
             out.relations.append(rel)
     return out
 
@@ -392,7 +407,7 @@ def uncertainty(probs: Mapping[Any, float]) -> float:
 
 def _example_payload(d: PushDoc, sug: Suggestions, info: dict[str, Any], score: Optional[float]) -> dict[str, Any]:
     conv = Utf16Offsets(d.text)
-    label_ids, type_id = info["span_label_ids"], info["relation_type_ids"][QUANTIFIES]
+    label_ids, type_ids = info["span_label_ids"], info["relation_type_ids"]
     meta: dict[str, Any] = {META_DOC_ID: d.doc_id, META_SHA1: d.sha1}
     if score is not None:
         meta["uncertainty"] = round(score, 4)
@@ -403,7 +418,7 @@ def _example_payload(d: PushDoc, sug: Suggestions, info: dict[str, Any], score: 
             {"start": conv.to_utf16(s), "end": conv.to_utf16(e), "label_id": label_ids[label], "confidence": round(p, 4)}
             for s, e, label, p in sug.spans
         ],
-        "relations": [{"from": a, "to": b, "type_id": type_id} for a, b in sug.relations],
+        "relations": [{"from": a, "to": b, "type_id": type_ids.get(t, type_ids[QUANTIFIES])} for a, b, t in sug.relations],
     }
 
 
@@ -517,12 +532,20 @@ def export_line_to_doc(obj: dict[str, Any], problems: list[str]) -> dict[str, An
     doc_id = str(obj.get(META_DOC_ID) or "")
     if not SAFE_ID.fullmatch(doc_id):
         doc_id = f"doc-{text_sha1(text)[:12]}"
+    indicators = set(indicator_ids())
     return {
         "id": doc_id,
         "text": text,
         "entities": [{"id": new_id[k], "start_offset": k[0], "end_offset": k[1], "label": k[2]} for k in ordered],
-        "relations": [{"id": i, "from_id": a, "to_id": b, "type": t} for i, (a, b, t) in enumerate(sorted(rels), start=1)],
+        "relations": [corpus_relation(i, a, b, t, indicators) for i, (a, b, t) in enumerate(sorted(rels), start=1)],
     }
+
+
+def corpus_relation(rel_id: int, frm: int, to: int, rtype: str, indicators: set[str]) -> dict[str, Any]:
+    """A doccano relation in the corpus form: an indicator type becomes QUANTIFIES with that ``indicator``."""
+    if rtype in indicators:
+        return {"id": rel_id, "from_id": frm, "to_id": to, "type": QUANTIFIES, "indicator": rtype}
+    return {"id": rel_id, "from_id": frm, "to_id": to, "type": rtype}
 
 
 def read_export(zip_path: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:

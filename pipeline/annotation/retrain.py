@@ -154,8 +154,18 @@ def retrain(
         train_model(base_docs, baseline_dir, config_path, overrides)
         key_file.write_text(json.dumps({"key": key, "docs": [d.doc_id for d in base_docs]}, ensure_ascii=False), encoding="utf-8")
     candidate_dir = output / "candidate"
+    cand_overrides = dict(overrides)
+    corrected = [d for d in pulled_docs if d.indicators and d.doc_id in {c.doc_id for c in cand_docs}]
+    if corrected:
+        # the indicators annotators confirmed or corrected in doccano (relation types) retrain the indicator table
+        from pipeline.learning.indicators import retrain_table
+
+        output.mkdir(parents=True, exist_ok=True)
+        table = retrain_table(cand_docs, output / "indicators.json")
+        cand_overrides["initialize.components.indicator_classifier.model.path"] = str(output / "indicators.json")
+        log(f"indicator table retrained on {table['trained_on']['records']} labelled record(s), {len(corrected)} pulled document(s) with indicators")
     log(f"training the candidate on {len(cand_docs)} report(s) ({len(new)} new or changed) → {candidate_dir}")
-    train_model(cand_docs, candidate_dir, config_path, overrides)
+    train_model(cand_docs, candidate_dir, config_path, cand_overrides)
     base_eval = evaluate_model(baseline_dir / "model-best", heldout)
     cand_eval = evaluate_model(candidate_dir / "model-best", heldout)
     kept = cand_eval["micro"]["strict"]["f"] >= base_eval["micro"]["strict"]["f"]

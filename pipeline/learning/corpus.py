@@ -38,6 +38,7 @@ class AnnotatedDoc:
     relations: list[tuple[Any, Any, str]] = field(default_factory=list)
     path: str = ""
     line: int = 0
+    indicators: dict[tuple[int, int], str] = field(default_factory=dict)  # COUNT (start, end) → indicator of its relation
 
     @property
     def entities(self) -> list[AnnSpan]:
@@ -65,16 +66,20 @@ def parse_doc(obj: dict[str, Any], path: str = "", line: int = 0) -> AnnotatedDo
     doc_id = str(obj.get("id", obj.get("doc_id", Path(path).stem)))
     spans: list[AnnSpan] = []
     relations: list[tuple[Any, Any, str]] = []
+    indicators: dict[tuple[int, int], str] = {}
     if "entities" in obj:
         for e in obj["entities"]:
             spans.append(AnnSpan(int(e["start_offset"]), int(e["end_offset"]), str(e["label"]), e.get("id")))
+        by_id = {e.get("id"): (int(e["start_offset"]), int(e["end_offset"])) for e in obj["entities"]}
         for r in obj.get("relations", []):
             relations.append((r["from_id"], r["to_id"], str(r["type"])))
+            if r.get("indicator") and r["from_id"] in by_id:
+                indicators[by_id[r["from_id"]]] = str(r["indicator"])
     else:
         for i, item in enumerate(obj.get("label", [])):
             start, end, label = item
             spans.append(AnnSpan(int(start), int(end), str(label), i))
-    return AnnotatedDoc(doc_id, text, spans, relations, path, line)
+    return AnnotatedDoc(doc_id, text, spans, relations, path, line, indicators)
 
 
 def read_jsonl_docs(path: Path) -> Iterator[AnnotatedDoc | Problem]:

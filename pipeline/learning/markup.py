@@ -13,8 +13,11 @@ same line nearest the count::
 
     {"line": 9, "count": "48次", "activity": "召开工委会", "evidence": "召开工委会",
      "value": 48, "unit": "次", "approx": null, "actor": null, "parent": null,
-     "section": "achievements"}
+     "section": "achievements", "indicator": "decision.collective_meetings"}
     {"line": 9, "count": "2024年", "no_record": true, "reason": "threshold"}
+
+``indicator`` (optional) is the record's comparable indicator (the taxonomy of
+``../shared/indicators``); it goes onto the record and onto its relation.
 
 ``compile_markup`` turns the two into the corpus files: the doccano relation
 JSONL (entities, ACTIVITY spans, QUANTIFIES relations) and the gold records.
@@ -128,9 +131,10 @@ def compile_markup(doc_id: str, raw: str, markup: str, records_src: list[dict[st
         if key not in span_id:
             span_id[key] = len(entities)
             entities.append({"id": len(entities), "start_offset": a_start, "end_offset": a_end, "label": "ACTIVITY"})
-        relations.append(
-            {"id": len(relations), "from_id": span_id[(count.start, count.end, "COUNT")], "to_id": span_id[key], "type": "QUANTIFIES"}
-        )
+        relation = {"id": len(relations), "from_id": span_id[(count.start, count.end, "COUNT")], "to_id": span_id[key], "type": "QUANTIFIES"}
+        if src.get("indicator"):
+            relation["indicator"] = src["indicator"]
+        relations.append(relation)
         parent = None
         if src.get("parent"):
             p = src["parent"]
@@ -150,6 +154,7 @@ def compile_markup(doc_id: str, raw: str, markup: str, records_src: list[dict[st
                 "parent": parent,
                 "section": src["section"],
                 "sentence": raw[s0:s1],
+                **({"indicator": src["indicator"]} if src.get("indicator") else {}),
             }
         )
     missing = [s for s in spans if s.label == "COUNT" and (s.start, s.end) not in covered]

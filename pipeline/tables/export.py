@@ -44,6 +44,7 @@ DOCUMENT_COLUMNS = (
 )
 ENTITY_COLUMNS = ("doc_id", "issuer", "year", "start", "end", "label", "text")
 RECORD_COLUMNS = (
+    "record_id",
     "doc_id",
     "issuer",
     "year",
@@ -59,12 +60,32 @@ RECORD_COLUMNS = (
     "activity_end",
     "actor",
     "parent_count",
+    "parent_record",
     "parent_activity",
+    "indicator",
+    "indicator_name",
+    "indicator_score",
     "sentence",
 )
-PIVOT_COLUMNS = ("issuer", "year", "activity", "unit", "value", "n_records", "n_approx", "aggregate")
-# units of rates: averaged, never summed (8 × 99% is not 792%)
+PIVOT_COLUMNS = (
+    "issuer",
+    "year",
+    "indicator",
+    "indicator_name",
+    "unit_family",
+    "value",
+    "aggregate",
+    "n_records",
+    "n_approx",
+    "units",
+    "values",
+    "record_ids",
+)
+# units and indicator unit families of rates and per-capita figures: averaged and listed, never summed
+# (8 × 99% is not 792%; 40 学时 per head in two passages is not 80)
 RATE_UNITS = ("%", "‰")
+MEAN_FAMILIES = ("%", "学时")
+OTHER_INDICATOR = "other"
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": DOCUMENT_COLUMNS,
@@ -108,7 +129,16 @@ COLUMN_NAMES_ZH: dict[str, str] = {
     "activity_end": "活动结束位置",
     "actor": "主体",
     "parent_count": "上级数量",
+    "parent_record": "上级记录编号",
     "parent_activity": "上级活动",
+    "record_id": "记录编号",
+    "indicator": "指标",
+    "indicator_name": "指标名称",
+    "indicator_score": "指标置信度",
+    "unit_family": "单位类别",
+    "units": "单位",
+    "values": "数值列表",
+    "record_ids": "来源记录编号",
     "sentence": "句子",
     "n_approx": "约数记录数",
     "aggregate": "汇总方式",
@@ -134,7 +164,7 @@ _INT_COLUMNS = {
     "activity_start",
     "activity_end",
 }
-_FLOAT_COLUMNS = {"value"}
+_FLOAT_COLUMNS = {"value", "indicator_score"}
 
 DOCUMENTS_FILE = "documents.jsonl"
 EXPORT_SUBDIR = "export"
@@ -244,16 +274,29 @@ def entity_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def record_id(doc_id: Any, index: int) -> str:
+    """A record's id in every table: its document and its position among the document's records."""
+    return f"{doc_id}#r{index}"
+
+
 def record_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per count→activity record (RECORD_COLUMNS); the parent is flattened to its count text and activity."""
+    """One row per count→activity record (RECORD_COLUMNS); the parent is flattened to its count text, record id and activity."""
     rows = []
     for doc in docs:
-        for rec in doc.get("records") or []:
+        records = doc.get("records") or []
+        by_count = {}
+        for i, rec in enumerate(records):
+            c = rec.get("count") or {}
+            by_count.setdefault((c.get("start"), c.get("end")), i)
+        for i, rec in enumerate(records):
             count = rec.get("count") or {}
             activity = rec.get("activity") or {}
             parent = rec.get("parent") or {}
+            pc = parent.get("count") or {}
+            parent_index = by_count.get((pc.get("start"), pc.get("end"))) if pc else None
             rows.append(
                 {
+                    "record_id": record_id(doc.get("doc_id"), i),
                     "doc_id": doc.get("doc_id"),
                     "issuer": doc.get("issuer"),
                     "year": doc.get("year"),
@@ -268,8 +311,14 @@ def record_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "activity_start": activity.get("start"),
                     "activity_end": activity.get("end"),
                     "actor": rec.get("actor"),
-                    "parent_count": (parent.get("count") or {}).get("text"),
+                    "parent_count": pc.get("text"),
+                    "parent_record": record_id(doc.get("doc_id"), parent_index) if parent_index is not None else None,
                     "parent_activity": parent.get("activity"),
+                    "indicator": rec.get("indicator"),
+                    "indicator_name": rec.get("indicator_name"),
+                    "indicator_score": rec.get("indicator_score"),
+                    "unit_family": rec.get("indicator_unit"),
+                    "has_parent": bool(parent),
                     "sentence": rec.get("sentence"),
                 }
             )
@@ -282,38 +331,52 @@ def _decimals(value: float) -> int:
 
 
 def pivot_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Values per (issuer, year, activity, unit) (PIVOT_COLUMNS): counts summed, rates averaged.
+    """Values per (issuer, year, indicator) (PIVOT_COLUMNS): the table that compares issuers.
 
-    Records without a numeric value or without an activity cannot be
-    aggregated and are left out; ``n_approx`` says how many values were
-    approximate (``20余件`` counts as 20). ``aggregate`` is ``sum`` or, for
-    rates (%, ‰), ``mean``. Values are rounded to the decimals the text
-    used, so no float noise (297.6, not 297.59999999999997). Rows are sorted
-    by issuer, year, activity and unit.
+    Counts are summed over **top-level** records only: a breakdown under 其中
+    has a parent and is already in its total. Rates (%, ‰) and per-capita
+    figures (学时) are averaged, never summed, and listed in ``values``.
+    Records in ``other``, without an indicator, or without a numeric value are
+    left out. ``record_ids`` lists the records behind the cell (ids of the
+    records table); ``n_approx`` says how many values were approximate
+    (``20余件`` counts as 20). Values are rounded to the decimals the text
+    used. Rows are sorted by issuer, year and indicator.
     """
-    groups: dict[tuple[Any, Any, str, Any], dict[str, Any]] = {}
+    groups: dict[tuple[Any, Any, str], dict[str, Any]] = {}
     for row in record_rows(docs):
-        value = row["value"]
-        if not row["activity"] or isinstance(value, bool) or not isinstance(value, (int, float)):
+        value, indicator = row["value"], row["indicator"]
+        if not indicator or indicator == OTHER_INDICATOR or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
-        key = (row["issuer"], row["year"], row["activity"], row["unit"])
+        family = row["unit_family"]
+        mean = family in MEAN_FAMILIES or row["unit"] in RATE_UNITS
+        if row["has_parent"] and not mean:
+            continue  # a part of a total already counted
+        key = (row["issuer"], row["year"], indicator)
         group = groups.setdefault(
             key,
-            {"issuer": key[0], "year": key[1], "activity": key[2], "unit": key[3], "value": 0, "n_records": 0, "n_approx": 0, "aggregate": "mean" if key[3] in RATE_UNITS else "sum", "_places": 0},
+            {"issuer": key[0], "year": key[1], "indicator": indicator, "indicator_name": row["indicator_name"], "unit_family": family,
+             "value": 0, "aggregate": "mean" if mean else "sum", "n_records": 0, "n_approx": 0, "_units": [], "_values": [], "_ids": [], "_places": 0},
         )
         group["value"] += value
         group["n_records"] += 1
         group["n_approx"] += 1 if row["approx"] else 0
         group["_places"] = max(group["_places"], _decimals(value))
+        group["_values"].append(value)
+        group["_ids"].append(row["record_id"])
+        if row["unit"] not in group["_units"]:
+            group["_units"].append(row["unit"])
     for group in groups.values():
         places = group.pop("_places")
         total = group["value"] / group["n_records"] if group["aggregate"] == "mean" else group["value"]
         total = round(total, places + (2 if group["aggregate"] == "mean" else 0))
         group["value"] = int(total) if group["aggregate"] == "sum" and places == 0 else total
+        group["units"] = "、".join(str(u) for u in group.pop("_units"))
+        group["values"] = "; ".join(f"{v:g}" for v in group.pop("_values"))
+        group["record_ids"] = "; ".join(group.pop("_ids"))
 
-    def order(key: tuple[Any, Any, str, Any]) -> tuple[str, int, str, str]:
-        issuer, year, activity, unit = key
-        return (issuer or "", year if isinstance(year, int) else 0, activity, unit or "")
+    def order(key: tuple[Any, Any, str]) -> tuple[str, int, str]:
+        issuer, year, indicator = key
+        return (issuer or "", year if isinstance(year, int) else 0, indicator)
 
     return [groups[key] for key in sorted(groups, key=order)]
 

@@ -184,7 +184,7 @@ def _records_table(records: Sequence[dict[str, Any]]) -> str:
         return "<p>No records.</p>"
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("#", "count", "value", "unit", "approx", "activity", "actor", "parent", "section", "sentence")
+        for h in ("#", "count", "value", "unit", "approx", "activity", "indicator", "actor", "parent", "section", "sentence")
     )
     rows = []
     for i, rec in enumerate(records, start=1):
@@ -194,14 +194,18 @@ def _records_table(records: Sequence[dict[str, Any]]) -> str:
         parent_text = ""
         if parent:
             parent_text = f"{(parent.get('count') or {}).get('text') or ''} {parent.get('activity') or ''}".strip()
+        indicator = rec.get("indicator")
+        if indicator:
+            indicator = f"{rec.get('indicator_name') or indicator} ({indicator}, {rec.get('indicator_score')})"
         rows.append(
-            "<tr>"
+            f'<tr id="r{i - 1}">'  # the anchor of record id <doc_id>#r<i-1> (tables/export.record_id)
             + _cell(i, "num")
             + _cell(count.get("text"))
             + _cell(rec.get("value"), "num")
             + _cell(rec.get("unit"))
             + _cell(rec.get("approx"))
             + _cell(activity.get("text"))
+            + _cell(indicator)
             + _cell(rec.get("actor"))
             + _cell(parent_text)
             + _cell(rec.get("section"))

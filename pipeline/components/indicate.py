@@ -1,0 +1,160 @@
+"""indicator_classifier: every record mapped to a comparable indicator of the taxonomy.
+
+A record's activity is free text (``召开党委理论学习中心组学法会议``, ``开展中心组学法``);
+the indicator is the canonical measure it belongs to (``study.leadership_sessions``,
+the taxonomy in ``../shared/indicators``). The classifier is a linear model over
+character n-grams of the record's activity, of the words around the count, of
+the heading above it and of the parent's activity, plus the unit family and
+the section. Two rules from the taxonomy constrain it: an indicator whose unit
+family cannot hold the count's unit is never chosen (a % is never a count), and
+below the abstention threshold the record is ``other``.
+
+The weights are trained by ``pipeline/learning/indicators.py`` and handed to
+``initialize`` (the project's file is ``corpus/rules/indicators.json``); they are
+saved with the pipeline. ``record_features`` is shared with the training, so
+the features of a record are the same at training and at run time.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.errors import E_NO_TABLE
+from pipeline.labels import COMPONENT_TABLES, OTHER_INDICATOR
+
+HEADING_RE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[（(]\d+[)）])")
+LEFT, RIGHT, HEADING_MAX = 16, 6, 40
+
+
+def ngrams(s: str, prefix: str, sizes: Iterable[int]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for n in sizes:
+        for i in range(len(s) - n + 1):
+            out[prefix + s[i : i + n]] = 1.0
+    return out
+
+
+def heading_above(text: str, pos: int) -> str:
+    """The nearest numbered heading line before ``pos`` (``（三）深化普法宣传``), or ""."""
+    end = text.rfind("\n", 0, pos)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if len(line.strip()) <= HEADING_MAX and HEADING_RE.match(line):
+            return HEADING_RE.sub("", line).strip()
+        end = start - 1
+    return ""
+
+
+def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str]) -> dict[str, float]:
+    """The classifier's input for one record (offsets of ``rec`` point into ``text``)."""
+    c0, c1 = rec["count"]["start"], rec["count"]["end"]
+    act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"])
+    left = text[max(0, c0 - LEFT) : c0].split("\n")[-1]
+    right = text[c1 : c1 + RIGHT].split("\n")[0]
+    f = ngrams(act, "a:", (1, 2, 3))
+    f.update(ngrams(left, "l:", (2,)))
+    f.update(ngrams(right, "r:", (1, 2)))
+    f.update(ngrams(heading_above(text, c0), "h:", (2,)))
+    parent = rec.get("parent")
+    if parent:
+        f.update(ngrams(str(parent.get("activity") or ""), "p:", (2,)))
+        f["has_parent"] = 1.0
+    f[f"unit={rec.get('unit')}"] = 1.0
+    f[f"family={unit_family}"] = 1.0
+    f[f"section={rec.get('section')}"] = 1.0
+    if rec.get("actor"):
+        f["has_actor"] = 1.0
+    return f
+
+
+class IndicatorModel:
+    """The taxonomy, the units each family holds, and a linear model's weights (a JSON-able table)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.taxonomy = {t["id"]: t for t in data["taxonomy"]}
+        self.classes: list[str] = list(data["classes"])
+        self.weights: dict[str, dict[str, float]] = data["weights"]  # feature → {class index: weight}
+        self.intercept: list[float] = list(data["intercept"])
+        self.threshold = float(data["threshold"])
+        self.unit_family = {u: fam for fam, units in data["unit_families"].items() for u in units}
+        self.family_units = {fam: set(units) for fam, units in data["unit_families"].items()}
+        self.use_mask = bool(data.get("unit_mask", True))
+
+    def family_of(self, unit: Optional[str]) -> Optional[str]:
+        """The unit family a unit belongs to first (``场次`` → 次; None if none)."""
+        return self.unit_family.get(unit or "")
+
+    def allowed(self, indicator: str, unit: Optional[str]) -> bool:
+        """Can an indicator hold a count in ``unit``? (unknown units constrain nothing)"""
+        if not self.use_mask or indicator == OTHER_INDICATOR or not unit or unit not in self.unit_family:
+            return True
+        fam = self.taxonomy.get(indicator, {}).get("unit_family")
+        return fam not in self.family_units or unit in self.family_units[fam]
+
+    def probabilities(self, feats: dict[str, float], unit: Optional[str]) -> list[float]:
+        scores = list(self.intercept)
+        for name, value in feats.items():
+            for k, w in self.weights.get(name, {}).items():
+                scores[int(k)] += w * value
+        ok = [self.allowed(c, unit) for c in self.classes]
+        top = max(s for s, good in zip(scores, ok) if good) if any(ok) else 0.0
+        exp = [math.exp(s - top) if good else 0.0 for s, good in zip(scores, ok)]
+        total = sum(exp) or 1.0
+        return [e / total for e in exp]
+
+    def classify(self, text: str, rec: dict[str, Any]) -> tuple[str, float]:
+        """(indicator, score): the most probable allowed indicator, or ``other`` below the threshold."""
+        unit = rec.get("unit")
+        probs = self.probabilities(record_features(text, rec, self.family_of(unit)), unit)
+        best = max(range(len(probs)), key=lambda i: probs[i])
+        label, score = self.classes[best], probs[best]
+        if score < self.threshold:
+            label = OTHER_INDICATOR
+        return label, round(score, 4)
+
+
+class IndicatorClassifier:
+    """Adds ``indicator`` (an id of the taxonomy, or ``other``), ``indicator_name`` (its Chinese name),
+    ``indicator_unit`` (its unit family) and ``indicator_score`` (the model's probability) to every record."""
+
+    def __init__(self, nlp: Language, name: str = "indicator_classifier") -> None:
+        self.name = name
+        self.model: Optional[IndicatorModel] = None
+
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, model: Optional[dict] = None) -> None:
+        """Load the trained table (config [initialize.components.indicator_classifier.model])."""
+        if not model:
+            raise ValueError(E_NO_TABLE.format(component="indicator_classifier", table="model", file=COMPONENT_TABLES["indicator_classifier"]["model"]))
+        self.model = IndicatorModel(dict(model))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.model is None:
+            raise ValueError(E_NO_TABLE.format(component="indicator_classifier", table="model", file=COMPONENT_TABLES["indicator_classifier"]["model"]))
+        out = []
+        for rec in doc._.records:
+            label, score = self.model.classify(doc.text, rec)
+            entry = self.model.taxonomy.get(label, {})
+            out.append({**rec, "indicator": label, "indicator_name": entry.get("name_zh"), "indicator_unit": entry.get("unit_family"), "indicator_score": score})
+        doc._.records = out
+        return doc
+
+    def to_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        srsly.write_json(Path(path) / "model.json", self.model.data)
+
+    def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "IndicatorClassifier":
+        self.model = IndicatorModel(srsly.read_json(Path(path) / "model.json"))
+        return self
+
+
+@Language.factory("indicator_classifier", assigns=["doc._.records"], requires=["doc._.records"], default_config={})
+def make_indicator_classifier(nlp: Language, name: str) -> IndicatorClassifier:
+    return IndicatorClassifier(nlp, name)
