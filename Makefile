@@ -6,7 +6,8 @@ FAZHI  := $(BIN)/fazhi
 
 MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
-RULES  := $(wildcard corpus/rules/*.json)
+# the NER's inputs; the indicator table goes into a trained model without retraining it (below)
+RULES  := $(filter-out corpus/rules/indicators.json,$(wildcard corpus/rules/*.json))
 
 .PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants vectors indicators
 
@@ -25,7 +26,11 @@ test: setup browser
 $(MODEL)/meta.json: configs/ner.cfg $(CORPUS) $(RULES) corpus/vectors/meta.json | setup corpus/rules/indicators.json
 	$(FAZHI) train --output training --config configs/ner.cfg
 
-train: $(MODEL)/meta.json
+# a new indicator table replaces the trained model's copy; the NER is not retrained for it
+$(MODEL)/indicator_classifier/model.json: corpus/rules/indicators.json $(MODEL)/meta.json
+	$(BIN)/python -m pipeline.learning.indicators install corpus/rules/indicators.json $(MODEL)
+
+train: $(MODEL)/meta.json $(MODEL)/indicator_classifier/model.json
 
 # The linker's learned activity choice (scikit-learn), trained on the gold records.
 corpus/rules/activity_ranker.json: $(CORPUS) corpus/rules/activity_rules.json pipeline/learning/ranker.py | setup

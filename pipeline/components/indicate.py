@@ -52,7 +52,27 @@ def heading_above(text: str, pos: int) -> str:
     return ""
 
 
-def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str]) -> dict[str, float]:
+class Cues:
+    """Head-word groups (``corpus/rules/indicator_cues.json``): which groups a string mentions."""
+
+    def __init__(self, groups: dict[str, list[str]]) -> None:
+        self.groups = {g: words for g, words in groups.items() if not g.startswith("_")}
+        alternation = "|".join(sorted({re.escape(w) for ws in self.groups.values() for w in ws}, key=len, reverse=True))
+        self.pattern = re.compile(alternation) if alternation else None
+        self.group_of: dict[str, list[str]] = {}
+        for g, words in self.groups.items():
+            for w in words:
+                self.group_of.setdefault(w, []).append(g)
+
+    def fired(self, s: str) -> set[str]:
+        if self.pattern is None:
+            return set()
+        # every occurrence of every word (overlaps included: 法律援助 and 援助案件)
+        found = {w for w in self.group_of if w in s}
+        return {g for w in found for g in self.group_of[w]}
+
+
+def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str], cues: Optional[Cues] = None) -> dict[str, float]:
     """The classifier's input for one record (offsets of ``rec`` point into ``text``)."""
     c0, c1 = rec["count"]["start"], rec["count"]["end"]
     act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"])
@@ -71,6 +91,11 @@ def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str]) 
     f[f"section={rec.get('section')}"] = 1.0
     if rec.get("actor"):
         f["has_actor"] = 1.0
+    if cues is not None:
+        for g in cues.fired(act):
+            f[f"cue={g}"] = 1.0
+        for g in cues.fired(left):
+            f[f"left_cue={g}"] = 1.0
     return f
 
 
@@ -87,6 +112,7 @@ class IndicatorModel:
         self.unit_family = {u: fam for fam, units in data["unit_families"].items() for u in units}
         self.family_units = {fam: set(units) for fam, units in data["unit_families"].items()}
         self.use_mask = bool(data.get("unit_mask", True))
+        self.cues = Cues(data["cues"]) if data.get("cues") else None
 
     def family_of(self, unit: Optional[str]) -> Optional[str]:
         """The unit family a unit belongs to first (``场次`` → 次; None if none)."""
@@ -113,7 +139,7 @@ class IndicatorModel:
     def classify(self, text: str, rec: dict[str, Any]) -> tuple[str, float]:
         """(indicator, score): the most probable allowed indicator, or ``other`` below the threshold."""
         unit = rec.get("unit")
-        probs = self.probabilities(record_features(text, rec, self.family_of(unit)), unit)
+        probs = self.probabilities(record_features(text, rec, self.family_of(unit), self.cues), unit)
         best = max(range(len(probs)), key=lambda i: probs[i])
         label, score = self.classes[best], probs[best]
         if score < self.threshold:

@@ -19,6 +19,7 @@ dev set's study half, never on its test half.
     python -m pipeline.learning.indicators import-seeds   # seed labels → markup sources
     python -m pipeline.learning.indicators compare        # variants: LORO on seeds, seeds → dev study
     python -m pipeline.learning.indicators build OUT      # make indicators: corpus/rules/indicators.json
+    python -m pipeline.learning.indicators install TABLE MODEL  # the table into a trained pipeline
 """
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ import json
 import os
 import re
 from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
 import srsly
 
-from pipeline.components.indicate import IndicatorModel, record_features
+from pipeline.components.indicate import Cues, IndicatorModel, record_features
 from pipeline.labels import OTHER_INDICATOR
 from pipeline.learning.corpus import AnnotatedDoc, load_corpus
 from pipeline.learning.rule_files import RULES_DIR, read_table
@@ -41,7 +43,6 @@ TAXONOMY_DIR = Path(os.environ.get("FAZHI_INDICATORS", ROOT.parent / "shared" / 
 CORPUS = ROOT / "corpus" / "annotations"
 MIN_WEIGHT = 0.002  # smaller weights are dropped (3.0 MB table); 0.005 (1.5 MB) loses 1 of 72 study records, 0.02 (0.7 MB) 2
 THRESHOLDS = [round(0.05 * i, 2) for i in range(0, 17)]
-DEFAULTS = {"C": 1.0, "prototypes": True, "unit_mask": True, "other_weight": 1.0}  # chosen by `compare` (docs/results.md §7)
 
 
 # ------------------------------------------------------------------ data
@@ -130,28 +131,67 @@ def linked_records(doc: Labelled) -> list[dict[str, Any]]:
     return d._.records
 
 
-def examples(docs: Iterable[Labelled], families: dict[str, list[str]]) -> list[tuple[str, dict[str, float], str, dict[str, Any]]]:
-    """(doc id, features, gold indicator, record) for every linked record at a labelled COUNT."""
-    primary = {}
-    for fam, units in families.items():
-        for u in units:
-            primary.setdefault(u, fam)
+@dataclass(frozen=True)
+class Recipe:
+    """The classifier's design choices, each measured by ``compare`` (docs/results.md §7)."""
+
+    C: float = 1.0  # inverse regularisation of the logistic regression
+    prototypes: bool = True  # one pseudo-example per taxonomy name and include phrase
+    unit_mask: bool = True  # never an indicator whose unit family cannot hold the unit
+    other_weight: float = 1.0  # weight of examples labelled other (0: other only by abstention)
+    cues: bool = True  # head-word groups (corpus/rules/indicator_cues.json) as features
+
+
+# the shipped recipe: the best estimate of the shipped table's accuracy on new reports (study-half CV 0.819,
+# seeds LORO 0.864; docs/results.md §7)
+SHIPPED = Recipe(other_weight=0.3)
+
+
+class Knowledge:
+    """What the classifier is given besides examples: the taxonomy, the unit families, the cue groups."""
+
+    def __init__(self, taxonomy_dir: Path = TAXONOMY_DIR) -> None:
+        self.taxonomy = read_taxonomy(taxonomy_dir)
+        self.families = unit_families()
+        self.cue_groups = {k: v for k, v in read_table("indicator_cues.json").items() if not k.startswith("_")}
+        self.primary: dict[str, str] = {}
+        for fam, units in self.families.items():
+            for u in units:
+                self.primary.setdefault(u, fam)
+
+    def cues(self, recipe: Recipe) -> Optional[Cues]:
+        return Cues(self.cue_groups) if recipe.cues else None
+
+
+Example = tuple[str, dict[str, Any], str]  # (doc id, linked record, gold indicator)
+
+
+def examples(docs: Iterable[Labelled]) -> list[Example]:
+    """Every record the linker makes from gold entities at a labelled COUNT, with its gold indicator."""
     out = []
     for doc in docs:
         for rec in linked_records(doc):
             key = (rec["count"]["start"], rec["count"]["end"])
             if key in doc.labels:
-                out.append((doc.doc_id, record_features(doc.text, rec, primary.get(rec.get("unit") or "")), doc.labels[key], rec))
+                out.append((doc.doc_id, rec, doc.labels[key]))
     return out
 
 
-def prototypes(taxonomy: Sequence[dict[str, Any]], families: dict[str, list[str]]) -> list[tuple[dict[str, float], str]]:
+def featurise(exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe) -> list[tuple[dict[str, float], str]]:
+    cues = know.cues(recipe)
+    return [(record_features(texts[d], rec, know.primary.get(rec.get("unit") or ""), cues), lab) for d, rec, lab in exs]
+
+
+def prototypes(know: Knowledge, recipe: Recipe) -> list[tuple[dict[str, float], str]]:
     """One pseudo-example per name and ``include`` phrase of each indicator (not ``other``)."""
+    if not recipe.prototypes:
+        return []
+    cues = know.cues(recipe)
     out = []
-    for t in taxonomy:
-        if t["id"] == OTHER_INDICATOR or t["unit_family"] not in families:
+    for t in know.taxonomy:
+        if t["id"] == OTHER_INDICATOR or t["unit_family"] not in know.families:
             continue
-        unit = families[t["unit_family"]][0]
+        unit = know.families[t["unit_family"]][0]
         phrases = [t["name_zh"]] + [p for p in re.split(r"[;；]\s*", t.get("include", "")) if re.search(r"[\u4e00-\u9fff]", p)]
         for p in phrases:
             p = re.sub(r"[A-Za-z().,“”\"]+", "", p).strip()[:24]
@@ -159,63 +199,48 @@ def prototypes(taxonomy: Sequence[dict[str, Any]], families: dict[str, list[str]
                 continue
             text = f"{p}10{unit}"
             rec = {"count": {"start": len(p), "end": len(text)}, "activity": {"text": p}, "unit": unit, "section": "achievements"}
-            out.append((record_features(text, rec, t["unit_family"]), t["id"]))
+            out.append((record_features(text, rec, t["unit_family"], cues), t["id"]))
     return out
 
 
 # ------------------------------------------------------------------ model
 
-def fit(
-    train: Sequence[tuple[dict[str, float], str]],
-    taxonomy: Sequence[dict[str, Any]],
-    families: dict[str, list[str]],
-    C: float,
-    unit_mask: bool,
-    threshold: float = 0.0,
-    other_weight: float = 1.0,
-) -> dict[str, Any]:
-    """A logistic regression on (features, indicator) pairs, as the component's JSON table.
 
-    ``other_weight`` scales the examples labelled ``other`` (0: ``other`` is not a class and
-    comes only from abstention below the threshold).
-    """
+def fit(exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, threshold: float = 0.0) -> dict[str, Any]:
+    """A logistic regression on the examples (and prototypes), as the component's JSON table."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    if other_weight == 0:
+    train = featurise(exs, texts, know, recipe) + prototypes(know, recipe)
+    if recipe.other_weight == 0:
         train = [(f, lab) for f, lab in train if lab != OTHER_INDICATOR]
     vec = DictVectorizer()
     X = vec.fit_transform([f for f, _ in train])
     y = [lab for _, lab in train]
-    sample_weight = [other_weight if lab == OTHER_INDICATOR else 1.0 for lab in y]
-    clf = LogisticRegression(max_iter=3000, C=C, random_state=0).fit(X, y, sample_weight=sample_weight)
+    weight = [recipe.other_weight if lab == OTHER_INDICATOR else 1.0 for lab in y]
+    clf = LogisticRegression(max_iter=3000, C=recipe.C, random_state=0).fit(X, y, sample_weight=weight)
     classes = [str(c) for c in clf.classes_]
-    coef = clf.coef_ if len(classes) > 2 else None
-    if coef is None:  # two classes: sklearn keeps one row; the softmax form needs both
-        import numpy as np
-
-        coef = np.vstack([-clf.coef_[0] / 2, clf.coef_[0] / 2])
-        intercept = [-float(clf.intercept_[0]) / 2, float(clf.intercept_[0]) / 2]
-    else:
-        intercept = [float(b) for b in clf.intercept_]
     weights: dict[str, dict[str, float]] = {}
     for j, name in enumerate(vec.get_feature_names_out()):
-        col = {str(k): round(float(coef[k, j]), 4) for k in range(len(classes)) if abs(coef[k, j]) >= MIN_WEIGHT}
+        col = {str(k): round(float(clf.coef_[k, j]), 4) for k in range(len(classes)) if abs(clf.coef_[k, j]) >= MIN_WEIGHT}
         if col:
             weights[str(name)] = col
     return {
-        "taxonomy": [{k: t[k] for k in ("id", "domain", "name_zh", "unit_family")} for t in taxonomy],
-        "unit_families": families,
-        "unit_mask": unit_mask,
+        "taxonomy": [{k: t[k] for k in ("id", "domain", "name_zh", "unit_family")} for t in know.taxonomy],
+        "unit_families": know.families,
+        "unit_mask": recipe.unit_mask,
+        "cues": know.cue_groups if recipe.cues else None,
         "classes": classes,
-        "intercept": [round(b, 4) for b in intercept],
+        "intercept": [round(float(b), 4) for b in clf.intercept_],
         "weights": weights,
         "threshold": threshold,
+        "recipe": asdict(recipe),
     }
 
 
-def predict(model: IndicatorModel, exs: Sequence[tuple[str, dict[str, float], str, dict[str, Any]]], texts: dict[str, str]) -> list[tuple[str, float]]:
-    return [model.classify(texts[doc_id], rec) for doc_id, _, _, rec in exs]
+def predict(table: dict[str, Any], exs: Sequence[Example], texts: dict[str, str], threshold: Optional[float] = None) -> list[str]:
+    model = IndicatorModel(table if threshold is None else {**table, "threshold": threshold})
+    return [model.classify(texts[d], rec)[0] for d, rec, _ in exs]
 
 
 def scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
@@ -242,123 +267,124 @@ def scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def train_examples(exs: Sequence[tuple[str, dict[str, float], str, dict[str, Any]]], protos: Sequence[tuple[dict[str, float], str]], use_protos: bool) -> list[tuple[dict[str, float], str]]:
-    return [(f, lab) for _, f, lab, _ in exs] + (list(protos) if use_protos else [])
-
-
-def choose_threshold(model_table: dict[str, Any], exs: Sequence, texts: dict[str, str]) -> tuple[float, dict[str, Any]]:
+def choose_threshold(table: dict[str, Any], exs: Sequence[Example], texts: dict[str, str]) -> tuple[float, dict[str, Any]]:
     """The threshold that maximises accuracy on ``exs`` (ties: the lower one), with its scores."""
-    best: tuple[float, float, dict[str, Any]] | None = None
+    gold = [lab for _, _, lab in exs]
+    best: Optional[tuple[float, dict[str, Any]]] = None
     for t in THRESHOLDS:
-        m = IndicatorModel({**model_table, "threshold": t})
-        pred = [p for p, _ in predict(m, exs, texts)]
-        s = scores([lab for _, _, lab, _ in exs], pred)
-        if best is None or s["accuracy"] > best[1]:
-            best = (t, s["accuracy"], s)
-    return best[0], best[2]
+        s = scores(gold, predict(table, exs, texts, t))
+        if best is None or s["accuracy"] > best[1]["accuracy"]:
+            best = (t, s)
+    return best
 
 
-def loro(seeds: Sequence[Labelled], taxonomy, families, params: dict[str, Any], threshold: float) -> dict[str, Any]:
+def loro(seed_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, threshold: float) -> dict[str, Any]:
     """Leave-one-report-out over the seed reports: train on four, score the fifth."""
-    texts = {d.doc_id: d.text for d in seeds}
-    exs = examples(seeds, families)
-    protos = prototypes(taxonomy, families)
     gold, pred, folds = [], [], {}
-    for held in [d.doc_id for d in seeds]:
-        table = fit(train_examples([e for e in exs if e[0] != held], protos, params["prototypes"]), taxonomy, families, params["C"], params["unit_mask"], threshold, params["other_weight"])
-        test = [e for e in exs if e[0] == held]
-        p = [lab for lab, _ in predict(IndicatorModel(table), test, texts)]
-        g = [lab for _, _, lab, _ in test]
+    for held in sorted({d for d, _, _ in seed_exs}):
+        table = fit([e for e in seed_exs if e[0] != held], texts, know, recipe, threshold)
+        test = [e for e in seed_exs if e[0] == held]
+        p = predict(table, test, texts)
+        g = [lab for _, _, lab in test]
         folds[held] = scores(g, p)["accuracy"]
         gold += g
         pred += p
     return {**scores(gold, pred), "folds": folds}
 
 
-def study_cv(seed_exs, study_exs, protos, taxonomy, families, params: dict[str, Any], threshold: float, folds: int = 4) -> dict[str, Any]:
-    """The shipped recipe estimated on the study half: train on seeds + the other study folds (by document)."""
-    docs = sorted({e[0] for e in study_exs})
+def study_cv(seed_exs: Sequence[Example], study_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, threshold: float, folds: int = 4) -> dict[str, Any]:
+    """The shipped recipe estimated on the study half: train on the seeds + the other study folds (by document)."""
+    docs = sorted({d for d, _, _ in study_exs})
     gold, pred = [], []
-    texts = {}
     for k in range(folds):
         held = set(docs[k::folds])
-        train = [e for e in study_exs if e[0] not in held]
-        table = fit(train_examples(seed_exs + train, protos, params["prototypes"]), taxonomy, families, params["C"], params["unit_mask"], threshold, params["other_weight"])
+        table = fit(list(seed_exs) + [e for e in study_exs if e[0] not in held], texts, know, recipe, threshold)
         test = [e for e in study_exs if e[0] in held]
-        pred += [p for p, _ in predict(IndicatorModel(table), test, TEXTS)]
-        gold += [e[2] for e in test]
+        pred += predict(table, test, texts)
+        gold += [lab for _, _, lab in test]
     return scores(gold, pred)
 
 
-TEXTS: dict[str, str] = {}
+class Data:
+    """The labelled seeds and study half, linked once."""
+
+    def __init__(self) -> None:
+        self.know = Knowledge()
+        seeds, study = seed_documents(), devset_documents("study")
+        self.texts = {d.doc_id: d.text for d in seeds + study}
+        self.seed_exs, self.study_exs = examples(seeds), examples(study)
 
 
-def compare(out: Optional[Path] = None) -> dict[str, Any]:
-    """Each variant: LORO on the seeds; seeds → dev study half (threshold chosen there); seeds + study folds → study fold."""
-    taxonomy, families = read_taxonomy(), unit_families()
-    seeds = seed_documents()
-    study = devset_documents("study")
-    texts = {d.doc_id: d.text for d in seeds + study}
-    TEXTS.update(texts)
-    seed_exs, study_exs = examples(seeds, families), examples(study, families)
-    protos = prototypes(taxonomy, families)
-    rows = []
-    grid = [
-        {"C": C, "prototypes": pr, "unit_mask": mask, "other_weight": ow}
-        for C in (1.0, 4.0)
-        for pr in (False, True)
-        for mask in (False, True)
-        for ow in (1.0, 0.3, 0.0)
-        if pr or (mask and ow == 1.0)
-    ]
-    for params in grid:
-        table = fit(train_examples(seed_exs, protos, params["prototypes"]), taxonomy, families, params["C"], params["unit_mask"], 0.0, params["other_weight"])
-        raw = scores([e[2] for e in study_exs], [p for p, _ in predict(IndicatorModel(table), study_exs, texts)])
-        t, tuned = choose_threshold(table, study_exs, texts)
-        lo = loro(seeds, taxonomy, families, params, t)
-        cv = study_cv(seed_exs, study_exs, protos, taxonomy, families, params, t)
-        rows.append({**params, "threshold": t, "study_no_threshold": raw, "study": tuned, "loro": lo, "study_cv": cv})
-    result = {"n_seed_examples": len(seed_exs), "n_study_examples": len(study_exs), "rows": rows}
+def evaluate_recipe(data: Data, recipe: Recipe) -> dict[str, Any]:
+    """One recipe: seeds → study (threshold chosen there), LORO on the seeds, seeds + study folds → study fold."""
+    table = fit(data.seed_exs, data.texts, data.know, recipe)
+    t, tuned = choose_threshold(table, data.study_exs, data.texts)
+    return {
+        **asdict(recipe),
+        "threshold": t,
+        "study": tuned,
+        "loro": loro(data.seed_exs, data.texts, data.know, recipe, t),
+        "study_cv": study_cv(data.seed_exs, data.study_exs, data.texts, data.know, recipe, t),
+    }
+
+
+GRID = [
+    Recipe(prototypes=False, cues=False),
+    Recipe(cues=False),
+    Recipe(cues=False, unit_mask=False),
+    Recipe(cues=False, other_weight=0.3),
+    Recipe(cues=False, C=4.0),
+    Recipe(),
+    Recipe(other_weight=0.3),
+    Recipe(C=4.0),
+    Recipe(prototypes=False),
+]
+
+
+def compare(out: Optional[Path] = None, grid: Sequence[Recipe] = GRID) -> dict[str, Any]:
+    data = Data()
+    rows = [evaluate_recipe(data, r) for r in grid]
+    result = {"n_seed_examples": len(data.seed_exs), "n_study_examples": len(data.study_exs), "rows": rows}
     if out:
         srsly.write_json(out, result)
     return result
 
 
-def build(out: Path, params: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def build(out: Path, recipe: Recipe = SHIPPED) -> dict[str, Any]:
     """``make indicators``: threshold chosen seeds → study half, final model on seeds + study half."""
-    params = {**DEFAULTS, **(params or {})}
-    taxonomy, families = read_taxonomy(), unit_families()
-    seeds, study = seed_documents(), devset_documents("study")
-    if not study:
+    data = Data()
+    if not data.study_exs:
         raise SystemExit("error: no dev-set study texts: rebuild them first (python -m pipeline.learning.devset build; corpus/devset/README.md)")
-    texts = {d.doc_id: d.text for d in seeds + study}
-    seed_exs, study_exs = examples(seeds, families), examples(study, families)
-    protos = prototypes(taxonomy, families)
-
-    def table_for(exs: Sequence, threshold: float) -> dict[str, Any]:
-        return fit(train_examples(exs, protos, params["prototypes"]), taxonomy, families, params["C"], params["unit_mask"], threshold, params["other_weight"])
-
-    t, tuned = choose_threshold(table_for(seed_exs, 0.0), study_exs, texts)
-    table = table_for(seed_exs + study_exs, t)
-    table["trained_on"] = {"seed_records": len(seed_exs), "study_records": len(study_exs), "prototypes": len(protos) if params["prototypes"] else 0, **params}
+    t, tuned = choose_threshold(fit(data.seed_exs, data.texts, data.know, recipe), data.study_exs, data.texts)
+    table = fit(data.seed_exs + data.study_exs, data.texts, data.know, recipe, t)
+    table["trained_on"] = {"seed_records": len(data.seed_exs), "study_records": len(data.study_exs)}
     srsly.write_json(out, table)
     return {"threshold": t, "study": tuned, "n_weights": len(table["weights"])}
 
 
 def retrain_table(docs: Sequence[AnnotatedDoc], out: Path, threshold: Optional[float] = None) -> dict[str, Any]:
     """The table retrained on annotated documents' indicators (seeds and doccano corrections) plus the
-    dev study half where its texts are present; the threshold stays the shipped one unless given."""
-    params = DEFAULTS
-    taxonomy, families = read_taxonomy(), unit_families()
+    dev study half where its texts are present; recipe and threshold stay the shipped table's."""
+    shipped = read_table("indicators.json")
+    recipe = Recipe(**shipped["recipe"])
     labelled = [Labelled(d.doc_id, d.text, [(s.start, s.end, s.label) for s in d.entities], dict(d.indicators)) for d in docs if d.indicators]
     labelled += devset_documents("study")
-    if threshold is None:
-        threshold = float(read_table("indicators.json")["threshold"])
-    exs = examples(labelled, families)
-    table = fit(train_examples(exs, prototypes(taxonomy, families), params["prototypes"]), taxonomy, families, params["C"], params["unit_mask"], threshold, params["other_weight"])
-    table["trained_on"] = {"documents": [d.doc_id for d in labelled], "records": len(exs), **params}
+    texts = {d.doc_id: d.text for d in labelled}
+    exs = examples(labelled)
+    table = fit(exs, texts, Knowledge(), recipe, shipped["threshold"] if threshold is None else threshold)
+    table["trained_on"] = {"documents": [d.doc_id for d in labelled], "records": len(exs)}
     srsly.write_json(out, table)
     return table
+
+
+def install(table_path: Path, model_dir: Path) -> Path:
+    """Put a table into a trained pipeline's indicator_classifier (its NER does not depend on it)."""
+    target = Path(model_dir) / "indicator_classifier" / "model.json"
+    if not target.parent.is_dir():
+        raise SystemExit(f"error: {model_dir}: not a pipeline with an indicator_classifier")
+    IndicatorModel(srsly.read_json(table_path))  # a table the component can load
+    target.write_text(Path(table_path).read_text(encoding="utf-8"), encoding="utf-8")
+    return target
 
 
 # ------------------------------------------------------------------ end-to-end evaluation
@@ -403,8 +429,10 @@ if __name__ == "__main__":
     elif cmd == ["compare"]:
         res = compare(Path(sys.argv[2]) if len(sys.argv) > 2 else None)
         for r in res["rows"]:
-            print(r["C"], r["prototypes"], r["unit_mask"], r["other_weight"], r["threshold"], "study", r["study_no_threshold"]["accuracy"], "→", r["study"]["accuracy"], "other P", r["study"]["other_precision"], "loro", r["loro"]["accuracy"], r["loro"]["macro_f1"], "study-cv", r["study_cv"]["accuracy"], r["study_cv"]["other_precision"])
+            print({k: r[k] for k in ("C", "prototypes", "unit_mask", "other_weight", "cues", "threshold")}, "study", r["study"]["accuracy"], "other P", r["study"]["other_precision"], "loro", r["loro"]["accuracy"], "study-cv", r["study_cv"]["accuracy"], r["study_cv"]["other_precision"])
     elif cmd == ["build"]:
         print(json.dumps(build(Path(sys.argv[2])), ensure_ascii=False))
+    elif cmd == ["install"]:
+        print("wrote", install(Path(sys.argv[2]), Path(sys.argv[3])))
     else:
-        sys.exit("usage: python -m pipeline.learning.indicators import-seeds [SEED_LABELS] | compare [OUT.json] | build OUT")
+        sys.exit("usage: python -m pipeline.learning.indicators import-seeds [SEED_LABELS] | compare [OUT.json] | build OUT | install TABLE MODEL")
