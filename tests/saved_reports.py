@@ -194,18 +194,23 @@ def report_pdf(report: Report, page_numbers: str = "dash", header: bool = True) 
     pdf.add_page()
     lines = [" ".join(l.split()) for l in report.text().splitlines() if l.strip()]
     n_title = report.title_lines
+    sign = _signature_start(lines)
     for k, line in enumerate(lines):
+        line = line.replace(" ", "\xa0")  # wrapped at the margin only, like a Chinese word processor, not at spaces
         if k < n_title:
-            pdf.set_font("cjk", size=20)
+            pdf.set_font("cjk", size=min(20, int(150 / (len(line) * 0.3528))))  # the title on one line
             pdf.multi_cell(0, 12, line, align="C", new_x="LMARGIN", new_y="NEXT")
             if k == n_title - 1:
                 pdf.ln(4)
-            continue
-        pdf.set_font("cjk", size=15)
-        if len(line) <= 40 and not line.endswith("。") and k >= _signature_start(lines):
+        elif k >= sign and len(line) <= 40:
+            pdf.set_font("cjk", size=15)
             pdf.multi_cell(0, 9, line, align="R", new_x="LMARGIN", new_y="NEXT")
         else:
-            pdf.multi_cell(0, 9, "\u3000\u3000" + line, align="J", new_x="LMARGIN", new_y="NEXT")
+            # a paragraph: first line indented two characters, the others from the margin, wrapped anywhere
+            pdf.set_font("cjk", size=15)
+            pdf.set_x(pdf.l_margin + 2 * 15 * 0.3528)
+            pdf.write(9, line)
+            pdf.ln(9)
     return bytes(pdf.output())
 
 

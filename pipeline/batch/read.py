@@ -24,7 +24,8 @@ HTML is decoded the same way (a ``<meta charset>`` is honoured when the bytes
 are not UTF-8) and reduced to its main text, with the page's title, date and
 source, by ``read_html.page_text`` (trafilatura, then the CMS chrome it keeps
 removed).  ``.docx`` is read with python-docx in body order
-(paragraphs and tables), ``.pdf`` with pypdf.
+(paragraphs and tables), ``.pdf`` with pypdf, its page furniture removed and its
+paragraphs rejoined by ``read_pdf.pdf_text``.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from pathlib import Path
 
 from pipeline import errors
 from pipeline.batch.read_html import page_text
+from pipeline.batch.read_pdf import pdf_text
 
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf")
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -93,7 +95,7 @@ def _parse(data: bytes, suffix: str) -> ReadResult:
     if suffix == ".docx":
         return ReadResult(text=_docx_text(data), fmt="docx", encoding=None, extracted=True)
     if suffix == ".pdf":
-        return ReadResult(text=_pdf_text(data), fmt="pdf", encoding=None, extracted=True)
+        return ReadResult(text=pdf_text(data), fmt="pdf", encoding=None, extracted=True)
     raise InputError(errors.E_UNSUPPORTED.format(suffix=suffix))
 
 
@@ -481,31 +483,3 @@ def _ancestors_until(el, stop):
 
 # ---------------------------------------------------------------------------
 # PDF
-
-
-def _pdf_text(data: bytes) -> str:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import DependencyError
-
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except DependencyError:  # e.g. AES without the 'cryptography' package
-                ok = 0
-            except Exception:
-                ok = 0
-            if not ok:
-                raise InputError(errors.E_PDF_ENCRYPTED)
-        if len(reader.pages) == 0:
-            raise InputError(errors.E_PDF.format(err="no pages"))
-        texts = [page.extract_text() or "" for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as err:  # pypdf raises many kinds on broken files
-        raise InputError(errors.E_PDF.format(err=_short(err))) from err
-    text = "\n".join(texts)
-    if not text.strip():
-        raise InputError(errors.E_PDF_NO_TEXT)
-    return text
