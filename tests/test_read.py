@@ -251,8 +251,8 @@ def test_read_directory(tmp_path):
 
 
 def test_read_unsupported_suffix(tmp_path):
-    f = write(tmp_path / "report.doc", b"whatever")
-    assert reason(f) == errors.E_UNSUPPORTED.format(suffix=".doc")
+    f = write(tmp_path / "report.odt", b"whatever")
+    assert reason(f) == errors.E_UNSUPPORTED.format(suffix=".odt")
     g = write(tmp_path / "noext", b"whatever")
     assert reason(g) == errors.E_UNSUPPORTED.format(suffix="")
 
@@ -508,4 +508,4 @@ def test_read_collect_inputs_named_file_kept_whatever_suffix(tmp_path):
 
 
 def test_read_supported_suffixes():
-    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".html", ".htm", ".pdf")
+    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".html", ".htm", ".pdf", ".doc", ".wps")

@@ -1,4 +1,4 @@
-"""The read stage: turn an input file (.txt, .html/.htm, .docx, .pdf) into text.
+"""The read stage: turn an input file (.txt, .html/.htm, .docx, .pdf, .doc, .wps) into text.
 
 ``read_document`` returns a ``ReadResult`` or raises ``InputError`` whose
 ``str()`` is a one-line reason taken from ``pipeline/errors.py``.
@@ -25,7 +25,8 @@ are not UTF-8) and reduced to its main text, with the page's title, date and
 source, by ``read_html.page_text`` (trafilatura, then the CMS chrome it keeps
 removed).  ``.docx`` is read with python-docx in body order
 (paragraphs and tables), ``.pdf`` with pypdf, its page furniture removed and its
-paragraphs rejoined by ``read_pdf.pdf_text``.
+paragraphs rejoined by ``read_pdf.pdf_text``; ``.doc``/``.wps`` (Word 97–2003) through antiword or
+LibreOffice by ``read_word97.word97_text``.
 """
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ from pathlib import Path
 from pipeline import errors
 from pipeline.batch.read_html import page_text
 from pipeline.batch.read_pdf import pdf_text
+from pipeline.batch.read_word97 import word97_text
 
-SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf", ".doc", ".wps")
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -96,6 +98,11 @@ def _parse(data: bytes, suffix: str) -> ReadResult:
         return ReadResult(text=_docx_text(data), fmt="docx", encoding=None, extracted=True)
     if suffix == ".pdf":
         return ReadResult(text=pdf_text(data), fmt="pdf", encoding=None, extracted=True)
+    if suffix in (".doc", ".wps"):
+        if data.lstrip()[:1] == b"<":  # a web page saved under a Word name, as some sites serve them
+            result = _parse(data, ".html")
+            return ReadResult(text=result.text, fmt=suffix[1:], encoding=result.encoding, extracted=True, meta=result.meta)
+        return ReadResult(text=word97_text(data, suffix), fmt=suffix[1:], encoding=None, extracted=True)
     raise InputError(errors.E_UNSUPPORTED.format(suffix=suffix))
 
 

@@ -48,6 +48,7 @@ def page_text(html: str) -> tuple[str, PageMeta]:
     if tree is None:
         return "", PageMeta()
     meta = meta_tags(tree)
+    page_line = metadata_in_page(tree)
     xml = trafilatura.extract(
         tree,
         output_format="xml",
@@ -67,8 +68,8 @@ def page_text(html: str) -> tuple[str, PageMeta]:
     lines, line_meta = strip_chrome(lines)
     meta = PageMeta(
         title=meta.title or _clean(doc.get("title")) or line_meta.title,
-        date=meta.date or line_meta.date,  # not trafilatura's date: htmldate guesses one from a year in the title
-        source=meta.source or line_meta.source,
+        date=meta.date or line_meta.date or page_line.date,  # not trafilatura's date: htmldate guesses one from a year in the title
+        source=meta.source or line_meta.source or page_line.source,
     )
     lines = place_title(lines, meta.title)
     return "\n".join(lines), meta
@@ -236,6 +237,18 @@ def metadata_from_line(line: str) -> PageMeta:
     if m:
         source = m.group(1).strip(" ，,;；|") or None
     return PageMeta(date=date, source=source)
+
+
+def metadata_in_page(tree: Any) -> PageMeta:
+    """Date and source from the page's metadata line (``发布时间：… 来源：…``) wherever it is, scripts and styles aside."""
+    text = " ".join(
+        t for el in tree.iter() if isinstance(el.tag, str) and el.tag not in ("script", "style", "head", "title") for t in (el.text, el.tail) if t and t.strip()
+    )
+    for m in re.finditer(r"(?:发布时间|发布日期|信息来源|来源)\s*[：:]", text):
+        window = text[m.start() : m.start() + 160]
+        if _is_metadata_line(window):
+            return metadata_from_line(window)
+    return PageMeta()
 
 
 def strip_chrome(lines: list[str]) -> tuple[list[str], PageMeta]:
