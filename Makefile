@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-test: setup browser
+test: setup browser formats
 	$(BIN)/python -m pytest -q
 
 # The shipped model: all five reports, fixed seed and epochs (chosen by `make cv`).
@@ -124,3 +124,9 @@ retrain: setup doccano-client
 .PHONY: browser
 browser:
 	test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; }
+
+# Converters for Word 97–2003 .doc/.wps (antiword first, LibreOffice when antiword refuses a file;
+# docs/formats.md) and a CJK font for the PDF fixtures. LibreOffice also writes the tests' Word 97 files.
+.PHONY: formats
+formats:
+	test -x /usr/bin/antiword -a -x /usr/bin/soffice -a -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends antiword libreoffice-writer-nogui fonts-wqy-microhei; }

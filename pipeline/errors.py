@@ -99,3 +99,9 @@ E_BAD_ENTITIES = "{n} entity span(s) out of range or overlapping were not shown"
 E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
 E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"
 E_NO_TABLE = "{component} has no {table}: initialize it with [initialize.components.{component}.{table}] (the project's file is corpus/rules/{file})"
+
+# Word 97–2003 (.doc) and WPS (.wps) files, read through a Debian-packaged converter
+E_WORD97_NO_CONVERTER = "cannot read {suffix} files on this machine: no converter installed (antiword or LibreOffice; `make formats` installs them)"
+E_WORD97_NOT_OLE = "not a Word 97–2003 {suffix} file (no OLE compound-file header)"
+E_WORD97 = "not a readable {suffix}: {err}"
+E_WORD97_TIMEOUT = "{tool} did not finish reading the {suffix} within {seconds} s"

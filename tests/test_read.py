@@ -251,8 +251,8 @@ def test_read_directory(tmp_path):
 
 
 def test_read_unsupported_suffix(tmp_path):
-    f = write(tmp_path / "report.doc", b"whatever")
-    assert reason(f) == errors.E_UNSUPPORTED.format(suffix=".doc")
+    f = write(tmp_path / "report.odt", b"whatever")
+    assert reason(f) == errors.E_UNSUPPORTED.format(suffix=".odt")
     g = write(tmp_path / "noext", b"whatever")
     assert reason(g) == errors.E_UNSUPPORTED.format(suffix="")
 
@@ -286,7 +286,7 @@ PAGE = """<!DOCTYPE html>
 """
 PAGE_TEXT = (
     "某区2023年法治政府建设年度情况报告\n"
-    "\u3000\u3000一、主要举措\n"
+    "一、主要举措\n"  # the full-width indent is layout, not text
     "全年办理行政复议案件12件。\n"
     "项目\t数量\n"
     "审查合同\t281份\n"
@@ -333,10 +333,10 @@ def test_read_html_without_article_uses_body(tmp_path):
     assert res.text == "第一段\n第二段\n换行\na b c"
 
 
-def test_read_html_main_preferred_and_blank_lines_collapsed(tmp_path):
+def test_read_html_main_preferred_and_blank_lines_dropped(tmp_path):
     html = "<body><div>外部</div><main><p>甲</p><br><br><br><br><p>乙  </p></main></body>"
     res = read_document(write(tmp_path / "main.html", html.encode("utf-8")))
-    assert res.text == "甲\n\n乙"
+    assert res.text == "甲\n乙"
 
 
 def test_read_html_empty_file_fails_with_no_text(tmp_path):
@@ -508,4 +508,4 @@ def test_read_collect_inputs_named_file_kept_whatever_suffix(tmp_path):
 
 
 def test_read_supported_suffixes():
-    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".html", ".htm", ".pdf")
+    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".html", ".htm", ".pdf", ".doc", ".wps")

@@ -19,6 +19,7 @@ from typing import Any, Optional
 from pipeline import errors
 from pipeline.batch.read import InputError, ReadResult, parse_document, read_bytes
 from pipeline.components.clean import raw_text
+from pipeline.components.structure import from_page
 from pipeline.labels import RECORD_COMPONENTS
 from pipeline.sentences import sentence_spans
 
@@ -61,6 +62,12 @@ def make_doc_id(path: Path, digest: Optional[str]) -> str:
     return f"{stem}-{digest[:10]}"
 
 
+def format_of(path: Path) -> Optional[str]:
+    """The input's format as its suffix names it (``pdf``, ``html``, …), None without a suffix."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"htm": "html"}.get(suffix, suffix) or None
+
+
 def failed_line(path: Path, digest: Optional[str], error: str) -> dict[str, Any]:
     """The manifest line of an input that could not be extracted."""
     return {
@@ -69,6 +76,10 @@ def failed_line(path: Path, digest: Optional[str], error: str) -> dict[str, Any]
         "content_hash": digest,
         "status": "failed",
         "error": error,
+        "format": format_of(path),
+        "title": None,
+        "date": None,
+        "source": None,
         "issuer": None,
         "year": None,
         "n_chars": 0,
@@ -147,6 +158,10 @@ def process_document(nlp: Any, path: Path, data: Optional[bytes], options: Optio
     doc.ents = [s for s in spans if s is not None]
     for name in record_pipes:
         doc = nlp.get_pipe(name)(doc)
+    issuer, year = doc._.issuer, doc._.year
+    if (issuer is None or year is None) and "report_structure" in nlp.pipe_names:
+        page_issuer, page_year = from_page(**result.meta, rules=nlp.get_pipe("report_structure").rules)
+        issuer, year = issuer or page_issuer, year or page_year
     source = raw_text(doc)
     sentences = SourceSentences(text, source)
     doc_id = make_doc_id(path, digest)
@@ -157,8 +172,10 @@ def process_document(nlp: Any, path: Path, data: Optional[bytes], options: Optio
         "content_hash": digest,
         "status": "ok",
         "error": None,
-        "issuer": doc._.issuer,
-        "year": doc._.year,
+        "format": result.fmt,
+        **result.meta,  # title, date, source: what the page or file states (None when it states nothing)
+        "issuer": issuer,
+        "year": year,
         "n_chars": len(text),
         "text_path": text_path,
         "sections": doc._.sections,

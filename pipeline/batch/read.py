@@ -1,4 +1,4 @@
-"""The read stage: turn an input file (.txt, .html/.htm, .docx, .pdf) into text.
+"""The read stage: turn an input file (.txt, .html/.htm, .docx, .pdf, .doc, .wps) into text.
 
 ``read_document`` returns a ``ReadResult`` or raises ``InputError`` whose
 ``str()`` is a one-line reason taken from ``pipeline/errors.py``.
@@ -21,9 +21,12 @@ from ``.txt`` is returned exactly as decoded (no newline normalisation), so
 offsets computed on it index the file's content.
 
 HTML is decoded the same way (a ``<meta charset>`` is honoured when the bytes
-are not UTF-8) and reduced to its main text with the standard library's
-``html.parser``.  ``.docx`` is read with python-docx in body order
-(paragraphs and tables), ``.pdf`` with pypdf.
+are not UTF-8) and reduced to its main text, with the page's title, date and
+source, by ``read_html.page_text`` (trafilatura, then the CMS chrome it keeps
+removed).  ``.docx`` is read with python-docx in body order
+(paragraphs and tables), ``.pdf`` with pypdf, its page furniture removed and its
+paragraphs rejoined by ``read_pdf.pdf_text``; ``.doc``/``.wps`` (Word 97–2003) through antiword or
+LibreOffice by ``read_word97.word97_text``.
 """
 from __future__ import annotations
 
@@ -34,22 +37,28 @@ import os
 import re
 import stat
 import zipfile
-from dataclasses import dataclass
-from html.parser import HTMLParser
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import errors
+from pipeline.batch.read_html import page_text
+from pipeline.batch.read_pdf import pdf_text
+from pipeline.batch.read_word97 import word97_text
 
-SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm", ".pdf", ".doc", ".wps")
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
 @dataclass
 class ReadResult:
     text: str  # .txt: the decoded content exactly (a leading BOM dropped); other formats: extracted text
-    fmt: str  # "txt" | "docx" | "html" | "pdf"
+    fmt: str  # "txt" | "docx" | "html" | "pdf" | "doc" | "wps"
     encoding: str | None  # txt/html: the codec used to decode (None for an empty file); else None
     extracted: bool  # True when text was extracted from a non-text format (the caller saves it)
+    meta: dict[str, str | None] = field(default_factory=lambda: dict(EMPTY_META))  # title, date, source the container states
+
+
+EMPTY_META: dict[str, str | None] = {"title": None, "date": None, "source": None}
 
 
 class InputError(Exception):
@@ -83,11 +92,17 @@ def _parse(data: bytes, suffix: str) -> ReadResult:
         return ReadResult(text=text, fmt="txt", encoding=encoding, extracted=False)
     if suffix in (".html", ".htm"):
         html, encoding = _decode_html(data)
-        return ReadResult(text=html_to_text(html), fmt="html", encoding=encoding, extracted=True)
+        text, meta = page_text(html) if html.strip() else ("", None)
+        return ReadResult(text=text, fmt="html", encoding=encoding, extracted=True, meta=meta.as_dict() if meta else dict(EMPTY_META))
     if suffix == ".docx":
         return ReadResult(text=_docx_text(data), fmt="docx", encoding=None, extracted=True)
     if suffix == ".pdf":
-        return ReadResult(text=_pdf_text(data), fmt="pdf", encoding=None, extracted=True)
+        return ReadResult(text=pdf_text(data), fmt="pdf", encoding=None, extracted=True)
+    if suffix in (".doc", ".wps"):
+        if data.lstrip()[:1] == b"<":  # a web page saved under a Word name, as some sites serve them
+            result = _parse(data, ".html")
+            return ReadResult(text=result.text, fmt=suffix[1:], encoding=result.encoding, extracted=True, meta=result.meta)
+        return ReadResult(text=word97_text(data, suffix), fmt=suffix[1:], encoding=None, extracted=True)
     raise InputError(errors.E_UNSUPPORTED.format(suffix=suffix))
 
 
@@ -380,237 +395,6 @@ def _decode_html(data: bytes) -> tuple[str, str | None]:
     return text, encoding
 
 
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-_SKIP = {
-    "script", "style", "nav", "header", "footer", "aside", "noscript", "template", "head", "title",
-    "iframe", "svg", "canvas", "object", "select", "button",
-}
-_BLOCK = {
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "thead", "tbody", "tfoot", "caption",
-    "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "main", "blockquote", "pre", "hr",
-    "form", "fieldset", "legend", "figure", "figcaption", "address", "center", "body", "html",
-    "details", "summary",
-}
-_CELLS = {"td", "th"}
-# a start tag that implicitly closes an open element: tag -> (closable tags, tags that stop the search)
-_IMPLIED_END = {
-    "p": ({"p"}, set()),
-    "li": ({"li"}, {"ul", "ol"}),
-    "dt": ({"dt", "dd"}, {"dl"}),
-    "dd": ({"dt", "dd"}, {"dl"}),
-    "td": ({"td", "th"}, {"tr", "table"}),
-    "th": ({"td", "th"}, {"tr", "table"}),
-    "tr": ({"tr", "td", "th"}, {"table", "thead", "tbody", "tfoot"}),
-}
-_CJK_CHAR = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK_SEGMENT_BREAK = re.compile(f"(?<=[{_CJK_CHAR}])[ \\t\\r\\f]*\\n[ \\t\\r\\n\\f]*(?=[{_CJK_CHAR}])")
-_HTML_SPACE = re.compile(r"[ \t\n\r\f\xa0]+")
-
-
-class _Node:
-    __slots__ = ("tag", "children", "parent")
-
-    def __init__(self, tag: str, parent: "_Node | None"):
-        self.tag = tag
-        self.children: list[_Node | str] = []
-        self.parent = parent
-
-
-class _TreeBuilder(HTMLParser):
-    """A forgiving element tree: unknown end tags are ignored, a few implied end tags are honoured."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("#root", None)
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        implied = _IMPLIED_END.get(tag)
-        if implied:
-            closable, stops = implied
-            for i in range(len(self.stack) - 1, 0, -1):
-                t = self.stack[i].tag
-                if t in closable:
-                    del self.stack[i:]
-                    break
-                if t in stops or (tag == "p" and t in _BLOCK):
-                    break
-        node = _Node(tag, self.stack[-1])
-        self.stack[-1].children.append(node)
-        if tag not in _VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag, attrs):
-        node = _Node(tag, self.stack[-1])
-        self.stack[-1].children.append(node)
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def _find_all(root: _Node, tags: set[str], stop_inside: bool) -> list[_Node]:
-    """Elements with a tag in ``tags`` in document order (not descending into them if ``stop_inside``)."""
-    found, todo = [], [root]
-    while todo:
-        node = todo.pop()
-        if node.tag in _SKIP:
-            continue
-        if node.tag in tags:
-            found.append(node)
-            if stop_inside:
-                continue
-        todo.extend(reversed([c for c in node.children if isinstance(c, _Node)]))
-    return found
-
-
-class _Renderer:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.cur: list[str] = []
-        self.cell_depth = 0
-        self.pre_depth = 0
-        self.row_cells: list[int] = []
-
-    def _cur_text(self) -> str:
-        return "".join(self.cur)
-
-    def flush(self, force: bool = False) -> None:
-        line = self._cur_text()
-        if force or line.strip():
-            self.lines.append(line)
-        self.cur = []
-
-    def boundary(self) -> None:
-        if self.cell_depth:
-            self.space()
-        else:
-            self.flush()
-
-    def space(self) -> None:
-        line = self._cur_text()
-        if line and line[-1] not in " \t":
-            self.cur.append(" ")
-
-    def text(self, s: str) -> None:
-        if self.pre_depth:
-            parts = s.replace("\r\n", "\n").split("\n")
-            for i, part in enumerate(parts):
-                if i:
-                    self.flush(force=True)
-                self.cur.append(part.replace("\xa0", " "))
-            return
-        s = _CJK_SEGMENT_BREAK.sub("", s)
-        s = _HTML_SPACE.sub(" ", s)
-        if not s:
-            return
-        line = self._cur_text()
-        if s.startswith(" ") and (not line or line[-1] in " \t"):
-            s = s[1:]
-        if s:
-            self.cur.append(s)
-
-    def render(self, node: _Node) -> None:
-        # iterative walk: ("enter", node) / ("exit", node) / text
-        todo: list = [("enter", node)]
-        while todo:
-            item = todo.pop()
-            if isinstance(item, str):
-                self.text(item)
-                continue
-            action, n = item
-            tag = n.tag
-            if action == "enter":
-                if tag in _SKIP and not (tag == "header" and _inside(n, {"article", "main"})):
-                    continue
-                if tag == "br":
-                    if self.cell_depth:
-                        self.space()
-                    else:
-                        self.flush(force=True)
-                    continue
-                if tag in _BLOCK:
-                    self.boundary()
-                if tag == "tr":
-                    self.row_cells.append(0)
-                if tag in _CELLS:
-                    if self.row_cells:
-                        if self.row_cells[-1]:
-                            line = self._cur_text().rstrip(" ")
-                            self.cur = [line, "\t"]
-                        self.row_cells[-1] += 1
-                    self.cell_depth += 1
-                if tag == "pre":
-                    self.pre_depth += 1
-                todo.append(("exit", n))
-                todo.extend(reversed([c if isinstance(c, str) else ("enter", c) for c in n.children]))
-            else:
-                if tag in _CELLS:
-                    self.cell_depth -= 1
-                if tag == "pre":
-                    self.pre_depth -= 1
-                if tag == "tr" and self.row_cells:
-                    self.row_cells.pop()
-                if tag in _BLOCK:
-                    self.boundary()
-
-    def result(self) -> str:
-        self.flush()
-        out: list[str] = []
-        for line in self.lines:
-            line = line.lstrip(" ").rstrip()
-            if not line and (not out or not out[-1]):
-                continue
-            out.append(line)
-        while out and not out[-1]:
-            out.pop()
-        return "\n".join(out)
-
-
-def _inside(node: _Node, tags: set[str]) -> bool:
-    p = node.parent
-    while p is not None:
-        if p.tag in tags:
-            return True
-        p = p.parent
-    return False
-
-
-def html_to_text(html: str) -> str:
-    """The main text of an HTML page: boilerplate dropped, blocks as lines, table cells tab-separated.
-
-    The text of the first ``<main>``, else of the (outermost) ``<article>`` elements, is preferred
-    when it is not blank; otherwise the whole page.  ``<header>`` is dropped like nav/footer except
-    inside ``<article>``/``<main>``, where it carries the article's title.
-    """
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    root = builder.root
-    candidates: list[list[_Node]] = []
-    mains = _find_all(root, {"main"}, stop_inside=True)
-    if mains:
-        candidates.append(mains[:1])
-    articles = _find_all(root, {"article"}, stop_inside=True)
-    if articles:
-        candidates.append(articles)
-    candidates.append([root])
-    for nodes in candidates:
-        r = _Renderer()
-        for n in nodes:
-            r.render(n)
-            r.flush()
-        text = r.result()
-        if text.strip():
-            return text
-    return ""
-
-
 # ---------------------------------------------------------------------------
 # DOCX
 
@@ -706,31 +490,3 @@ def _ancestors_until(el, stop):
 
 # ---------------------------------------------------------------------------
 # PDF
-
-
-def _pdf_text(data: bytes) -> str:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import DependencyError
-
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except DependencyError:  # e.g. AES without the 'cryptography' package
-                ok = 0
-            except Exception:
-                ok = 0
-            if not ok:
-                raise InputError(errors.E_PDF_ENCRYPTED)
-        if len(reader.pages) == 0:
-            raise InputError(errors.E_PDF.format(err="no pages"))
-        texts = [page.extract_text() or "" for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as err:  # pypdf raises many kinds on broken files
-        raise InputError(errors.E_PDF.format(err=_short(err))) from err
-    text = "\n".join(texts)
-    if not text.strip():
-        raise InputError(errors.E_PDF_NO_TEXT)
-    return text

@@ -165,6 +165,26 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
     return None
 
 
+def from_page(title: str | None, date: str | None, source: str | None, rules: StructureRules) -> tuple[str | None, int | None]:
+    """(issuer, year) from what a saved page or file states about the report, for when its text does not.
+
+    The issuer is the unit named in the page's title, else its source (来源) when
+    that ends like a unit. The year is the title's; else the year before the
+    publication date: a 法治政府建设年度情况报告 reports on the previous year and is
+    made public in the first quarter (《法治政府建设与责任落实督察工作规定》, art. 25).
+    """
+    issuer = _from_title([title], rules) if title else None
+    if issuer is None and source:
+        issuer = _unit_name(source, rules)
+    year = None
+    m = YEAR_RE.search(title or "")
+    if m:
+        year = int(m.group(1))
+    elif date and re.match(r"(?:19|20)\d{2}-", date):
+        year = int(date[:4]) - 1
+    return issuer, year
+
+
 def section_spans(text: str, rules: StructureRules, year: int | None) -> list[dict[str, Any]]:
     """Contiguous (start, end, section, heading) parts covering the text."""
     parts: list[dict[str, Any]] = []
