@@ -7,7 +7,7 @@ FAZHI  := $(BIN)/fazhi
 MODEL  := training/model-best
 CORPUS := $(wildcard corpus/annotations/*.jsonl)
 # the NER's inputs; the indicator table goes into a trained model without retraining it (below)
-RULES  := $(filter-out corpus/rules/indicators.json,$(wildcard corpus/rules/*.json))
+RULES  := $(filter-out corpus/rules/indicator%,$(wildcard corpus/rules/*.json))
 
 .PHONY: setup test validate stats train cv pkuseg extract bench ranker places laws package mutants vectors indicators
 

@@ -29,7 +29,7 @@ from pipeline.errors import E_NO_TABLE
 from pipeline.labels import COMPONENT_TABLES, OTHER_INDICATOR
 
 HEADING_RE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[（(]\d+[)）])")
-LEFT, RIGHT, HEADING_MAX = 16, 6, 40
+LEFT, RIGHT, RIGHT_CUES, HEADING_MAX = 16, 6, 12, 40
 
 
 def ngrams(s: str, prefix: str, sizes: Iterable[int]) -> dict[str, float]:
@@ -96,6 +96,8 @@ def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str], 
             f[f"cue={g}"] = 1.0
         for g in cues.fired(left):
             f[f"left_cue={g}"] = 1.0
+        for g in cues.fired(text[c1 : c1 + RIGHT_CUES].split("\n")[0]):
+            f[f"right_cue={g}"] = 1.0
     return f
 
 
@@ -113,6 +115,7 @@ class IndicatorModel:
         self.family_units = {fam: set(units) for fam, units in data["unit_families"].items()}
         self.use_mask = bool(data.get("unit_mask", True))
         self.cues = Cues(data["cues"]) if data.get("cues") else None
+        self.inherit_parent = bool(data.get("inherit_parent", False))
 
     def family_of(self, unit: Optional[str]) -> Optional[str]:
         """The unit family a unit belongs to first (``场次`` → 次; None if none)."""
@@ -147,6 +150,24 @@ class IndicatorModel:
         return label, round(score, 4)
 
 
+    def classify_records(self, text: str, records: list[dict[str, Any]]) -> list[tuple[str, float]]:
+        """(indicator, score) of each record of one document. A breakdown (a record with a parent, after
+        其中) takes its total's indicator when its unit allows it (the taxonomy's convention 3)."""
+        out: list[tuple[str, float]] = []
+        by_count: dict[tuple[int, int], tuple[str, float]] = {}
+        for rec in records:
+            parent = rec.get("parent") or {}
+            pc = parent.get("count") or {}
+            inherited = by_count.get((pc.get("start"), pc.get("end"))) if self.inherit_parent and pc else None
+            if inherited and inherited[0] != OTHER_INDICATOR and self.allowed(inherited[0], rec.get("unit")):
+                result = inherited
+            else:
+                result = self.classify(text, rec)
+            out.append(result)
+            by_count.setdefault((rec["count"]["start"], rec["count"]["end"]), result)
+        return out
+
+
 class IndicatorClassifier:
     """Adds ``indicator`` (an id of the taxonomy, or ``other``), ``indicator_name`` (its Chinese name),
     ``indicator_unit`` (its unit family) and ``indicator_score`` (the model's probability) to every record."""
@@ -165,8 +186,7 @@ class IndicatorClassifier:
         if self.model is None:
             raise ValueError(E_NO_TABLE.format(component="indicator_classifier", table="model", file=COMPONENT_TABLES["indicator_classifier"]["model"]))
         out = []
-        for rec in doc._.records:
-            label, score = self.model.classify(doc.text, rec)
+        for rec, (label, score) in zip(doc._.records, self.model.classify_records(doc.text, doc._.records)):
             entry = self.model.taxonomy.get(label, {})
             out.append({**rec, "indicator": label, "indicator_name": entry.get("name_zh"), "indicator_unit": entry.get("unit_family"), "indicator_score": score})
         doc._.records = out
