@@ -35,7 +35,7 @@ from pipeline.tables.export import (
 )
 
 FIXTURE = Path(__file__).parent / "fixtures" / "extract_out"
-N_ROWS = {"documents": 4, "entities": 21, "records": 12, "pivot": 10}
+N_ROWS = {"documents": 4, "entities": 21, "records": 12, "pivot": 7}  # pivot: 5 indicators of 东城 2022, 1 of 法头, 1 of 东城 2023
 
 runner = CliRunner()
 
@@ -100,28 +100,39 @@ def test_export_record_rows_flatten_count_activity_and_parent(docs):
     assert approx["activity_end"] - approx["activity_start"] == len("开展执法检查")
 
 
-def test_export_pivot_sums_per_issuer_year_activity_unit(docs):
-    pivot = {(r["issuer"], r["year"], r["activity"], r["unit"]): r for r in pivot_rows(docs)}
-    checks = pivot[("东城区司法局", 2022, "开展执法检查", "次")]
-    assert (checks["value"], checks["n_records"], checks["n_approx"]) == (35, 2, 1)
-    assert pivot[("东城区司法局", 2022, "审查合同", "份")]["value"] == 281
-    assert pivot[("东城区司法局", 2023, "审查合同", "份")]["value"] == 300
-    # 若干件 has no value: it cannot be summed
-    assert not any(key[2] == "完成合法性审查" for key in pivot)
-    keys = [(r["issuer"], r["year"], r["activity"], r["unit"]) for r in pivot_rows(docs)]
+def test_export_pivot_sums_per_issuer_year_indicator(docs):
+    pivot = {(r["issuer"], r["year"], r["indicator"]): r for r in pivot_rows(docs)}
+    checks = pivot[("东城区司法局", 2022, "enforcement.inspections")]
+    assert (checks["value"], checks["n_records"], checks["n_approx"], checks["aggregate"]) == (35, 2, 1, "sum")
+    assert pivot[("东城区司法局", 2022, "review.contracts")]["value"] == 281
+    assert pivot[("东城区司法局", 2023, "review.contracts")]["value"] == 300
+    # two wordings of one measure meet in one cell (开展“八五”普法宣传活动 40 + 开展普法宣传活动 50)
+    assert pivot[("东城区司法局", 2022, "pufa.events")]["value"] == 90
+    # 纠错案件8件 is a part (其中) of 办理行政复议案件56件: not added again
+    assert pivot[("东城区司法局", 2022, "disputes.admin_review_cases")]["value"] == 56
+    assert pivot[("法头街道", 2023, "study.leadership_sessions")]["value"] == 36
+    # 若干件 has no value: it cannot be summed (its indicator has no other record)
+    assert ("法头街道", 2023, "review.normative_docs") not in pivot
+    assert pivot[("东城区司法局", 2022, "pufa.events")]["indicator_name"] == "普法宣传活动场次"
+    keys = [(r["issuer"], r["year"], r["indicator"]) for r in pivot_rows(docs)]
     assert keys == sorted(keys)
 
 
-def test_export_pivot_sums_floats_and_skips_records_without_activity():
-    docs = [
-        {"doc_id": "a", "issuer": "某局", "year": 2024, "records": [
-            {"count": {"text": "1.5万元"}, "value": 15000.5, "unit": "元", "approx": None, "activity": {"text": "投入经费"}},
-            {"count": {"text": "2万元"}, "value": 20000, "unit": "元", "approx": None, "activity": {"text": "投入经费"}},
-            {"count": {"text": "3次"}, "value": 3, "unit": "次", "approx": None, "activity": None},
-        ]},
-    ]
+def test_export_pivot_sums_floats_and_skips_records_without_value_or_indicator():
+    def rec(value, unit, indicator, family):
+        return {"count": {"text": "x"}, "value": value, "unit": unit, "approx": None, "activity": {"text": "投入经费"},
+                "indicator": indicator, "indicator_name": "n", "indicator_unit": family}
+
+    docs = [{"doc_id": "a", "issuer": "某局", "year": 2024, "records": [
+        rec(15000.5, "元", "services.funds_disbursed", "元"),
+        rec(20000, "元", "services.funds_disbursed", "元"),
+        rec(3, "次", None, None),
+        rec(None, "次", "pufa.events", "次"),
+        rec(4, "项", "other", None),
+    ]}]
     assert pivot_rows(docs) == [
-        {"issuer": "某局", "year": 2024, "activity": "投入经费", "unit": "元", "value": 35000.5, "n_records": 2, "n_approx": 0, "aggregate": "sum"}
+        {"issuer": "某局", "year": 2024, "indicator": "services.funds_disbursed", "indicator_name": "n", "unit_family": "元", "value": 35000.5,
+         "aggregate": "sum", "n_records": 2, "n_approx": 0, "units": "元", "values": "15000.5; 20000", "record_ids": "a#r0; a#r1"}
     ]
 
 
@@ -152,9 +163,9 @@ def test_export_csv_round_trip(out_dir, lang):
 def test_export_csv_zh_headers_name_the_main_columns(out_dir):
     export(out_dir, "csv", "zh")
     header = _read_csv(out_dir / "export" / "pivot.csv")[0]
-    assert header[:5] == ["发布单位", "年度", "活动", "单位", "数值"]
+    assert header[:6] == ["发布单位", "年度", "指标", "指标名称", "单位类别", "数值"]
     header = _read_csv(out_dir / "export" / "records.csv")[0]
-    assert header[0] == "文档编号" and "约数" in header and "章节" in header
+    assert header[:2] == ["记录编号", "文档编号"] and "约数" in header and "章节" in header and "指标名称" in header
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -174,7 +185,7 @@ def test_export_xlsx_round_trip(out_dir, lang):
         assert len(rows) - 1 == N_ROWS[table]
         assert ws.freeze_panes == "A2"
     pivot = list(wb[names[3]].iter_rows(values_only=True))
-    assert ("东城区司法局", 2022, "开展执法检查", "次", 35, 2, 1, "sum") in pivot
+    assert ("东城区司法局", 2022, "enforcement.inspections", "行政执法检查/专项行动次数", "次", 35, "sum", 2, 1) == next(r for r in pivot if r[2] == "enforcement.inspections")[:9]
     entities = list(wb[names[1]].iter_rows(values_only=True))
     assert ("dongcheng-sifaju-2022", "东城区司法局", 2022) == entities[1][:3]
     assert any(r[6] == "《重大行政决策程序暂行条例》" for r in entities[1:])
@@ -217,7 +228,8 @@ def test_export_parquet_round_trip(out_dir, lang):
     assert {"办理行政复议案件", "开展“八五”普法宣传活动"} <= {r[activity] for r in rows}
     assert next(r for r in rows if r[activity] == "完成合法性审查")[value] is None
     pivot = tables["pivot"].to_pylist()
-    assert any(r[activity] == "开展执法检查" and r[value] == 35.0 for r in pivot)
+    indicator = "指标" if lang == "zh" else "indicator"
+    assert any(r[indicator] == "enforcement.inspections" and r[value] == 35.0 for r in pivot)
 
 
 def test_export_empty_extraction_writes_header_only_tables(tmp_path):

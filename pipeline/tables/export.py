@@ -68,6 +68,7 @@ RECORD_COLUMNS = (
     "parent_activity",
     "indicator",
     "indicator_name",
+    "unit_family",
     "indicator_score",
     "sentence",
 )
@@ -328,9 +329,8 @@ def record_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "parent_activity": parent.get("activity"),
                     "indicator": rec.get("indicator"),
                     "indicator_name": rec.get("indicator_name"),
-                    "indicator_score": rec.get("indicator_score"),
                     "unit_family": rec.get("indicator_unit"),
-                    "has_parent": bool(parent),
+                    "indicator_score": rec.get("indicator_score"),
                     "sentence": rec.get("sentence"),
                 }
             )
@@ -361,7 +361,7 @@ def pivot_rows(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         family = row["unit_family"]
         mean = family in MEAN_FAMILIES or row["unit"] in RATE_UNITS
-        if row["has_parent"] and not mean:
+        if (row["parent_count"] or row["parent_activity"]) and not mean:
             continue  # a part of a total already counted
         key = (row["issuer"], row["year"], indicator)
         group = groups.setdefault(
