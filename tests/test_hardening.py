@@ -88,16 +88,18 @@ def test_extract_each_failure_printed_once(trained_model, tmp_path):
 def _doc(records):
     return {"doc_id": "d", "path": "d.txt", "status": "ok", "issuer": "某街道", "year": 2024, "entities": [], "sections": [],
             "records": [{"count": {"start": 0, "end": 1, "text": "x"}, "value": v, "unit": u, "approx": None, "activity": {"text": a, "start": 0, "end": 1},
-                         "actor": None, "parent": None, "section": "achievements", "sentence": ""} for a, v, u in records]}
+                         "actor": None, "parent": None, "section": "achievements", "sentence": "", "indicator": i, "indicator_name": i, "indicator_unit": f}
+                        for a, v, u, i, f in records]}
 
 
 def test_pivot_averages_rates_and_rounds_to_the_texts_decimals():
     from pipeline.tables.export import pivot_rows
 
-    rows = pivot_rows([_doc([("调解成功率", 99, "%")] * 8 + [("培训", 99.2, "小时"), ("培训", 198.4, "小时")])])
-    by = {r["activity"]: r for r in rows}
-    assert (by["调解成功率"]["aggregate"], by["调解成功率"]["value"], by["调解成功率"]["n_records"]) == ("mean", 99, 8)
-    assert (by["培训"]["aggregate"], by["培训"]["value"]) == ("sum", 297.6)
+    rate = ("调解成功率", 99, "%", "mediation.success_rate", "%")
+    rows = pivot_rows([_doc([rate] * 8 + [("执法检查", 99.2, "次", "enforcement.inspections", "次"), ("执法检查", 198.4, "次", "enforcement.inspections", "次")])])
+    by = {r["indicator"]: r for r in rows}
+    assert (by["mediation.success_rate"]["aggregate"], by["mediation.success_rate"]["value"], by["mediation.success_rate"]["n_records"]) == ("mean", 99, 8)
+    assert (by["enforcement.inspections"]["aggregate"], by["enforcement.inspections"]["value"]) == ("sum", 297.6)
 
 
 def test_version():
@@ -190,7 +192,7 @@ def test_xlsx_has_autofilter_and_column_widths(tmp_path):
 
     from pipeline.tables.export import write_xlsx
 
-    path = write_xlsx(tmp_path / "t.xlsx", [_doc([("召开党工委理论学习中心组学习会议", 12, "次")])])
+    path = write_xlsx(tmp_path / "t.xlsx", [_doc([("召开党工委理论学习中心组学习会议", 12, "次", "study.leadership_sessions", "次")])])
     ws = load_workbook(path)["records"]
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
     widths = {k: d.width for k, d in ws.column_dimensions.items() if d.width}

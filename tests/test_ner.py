@@ -86,6 +86,6 @@ def test_train_save_load_in_new_process_predict(trained_model):
     ) % str(trained_model)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    assert res["pipes"][-3:] == ["count_normalizer", "report_structure", "record_linker"]
+    assert res["pipes"][-4:] == ["count_normalizer", "report_structure", "record_linker", "indicator_classifier"]
     assert all(label in ("COUNT", "LAW", "INSTITUTION", "MECHANISM") for _, label in res["ents"])
     assert res["records"] == sum(1 for _, label in res["ents"] if label == "COUNT")

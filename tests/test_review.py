@@ -75,8 +75,10 @@ def test_review_document_page_marks_entities_sections_and_records(out_dir):
     assert "一、2022年推进法治政府建设的主要举措和成效" in page
     assert LABEL_COLORS["LAW"] in page
     records = page[page.index('<table class="records">') :]
-    assert records.count("<tr>") == 1 + len(doc["records"])
+    assert records.count("<tr>") == 1  # the header; each record's row is anchored at its record id's r<i>
+    assert re.findall(r'<tr id="r(\d+)">', records) == [str(i) for i in range(len(doc["records"]))]
     assert "56件 办理行政复议案件" in records  # the parent of 纠错案件8件
+    assert "合同合法性审查件数 (review.contracts, 0.9)" in records  # the indicator, its Chinese name and score
 
 
 def test_review_failed_document_page_gives_the_reason(out_dir):
