@@ -257,7 +257,7 @@ def chart_specs() -> dict[str, dict[str, Any]]:
             x=alt.X("n:Q", title="报告数"),
             tooltip=[alt.Tooltip(f"{field}:N", title=title), alt.Tooltip("n:Q", title="报告数")],
         )
-        return _finish(chart.properties(width=260))
+        return _finish(chart.properties(width=260, height=alt.Step(18)))
 
     specs = {
         "kinds": count_bars("name", "发布单位类型"),
@@ -481,17 +481,29 @@ _SCRIPT = r"""
         return tr;
       }));
       return Promise.all([p1, p2]);
-    }).catch((err) => { $("i-title").textContent = String(err); $("i-title").className = "error"; });
+    }).catch((err) => { $("i-title").textContent = String(err); $("i-title").className = "error"; console.error(err); });
   }
 
-  function update() { drawOverview(); fillIndicators(); return drawIndicator(); }
+  // the filters live in the address (#year=2023&kind=street&domain=…&indicator=…): a view can be bookmarked or shared
+  function remember() {
+    const f = filters();
+    const params = new URLSearchParams(Object.entries(f).filter(([, v]) => v));
+    try { history.replaceState(null, "", "#" + params.toString()); } catch (e) { /* some browsers refuse it on file:// */ }
+  }
+  function update() { drawOverview(); fillIndicators(); remember(); return drawIndicator(); }
   $("f-year").addEventListener("change", update);
   $("f-kind").addEventListener("change", update);
   $("f-domain").addEventListener("change", update);
-  $("f-indicator").addEventListener("change", drawIndicator);
-  // the busiest indicator first
-  const first = [...ov.indicators].filter((i) => i.file).sort((a, b) => b.n_records - a.n_records)[0];
+  $("f-indicator").addEventListener("change", () => { remember(); drawIndicator(); });
+  const asked = new URLSearchParams(location.hash.slice(1));
+  for (const key of ["year", "kind", "domain"]) {
+    const select = $("f-" + key);
+    if (asked.get(key) && [...select.options].some((o) => o.value === asked.get(key))) select.value = asked.get(key);
+  }
   fillIndicators();
+  // the indicator asked for in the address, else the one with the most records
+  const first = [...ov.indicators].filter((i) => i.file && [...$("f-indicator").options].some((o) => o.value === i.id))
+    .sort((a, b) => (b.id === asked.get("indicator")) - (a.id === asked.get("indicator")) || b.n_records - a.n_records)[0];
   if (first) $("f-indicator").value = first.id;
   window.fazhiReady = Promise.all([drawOverview(), drawIndicator()]).then(() => { document.body.dataset.ready = "1"; });
 })();
