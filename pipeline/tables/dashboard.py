@@ -272,7 +272,7 @@ def chart_specs() -> dict[str, dict[str, Any]]:
             alt.Chart(data).mark_bar().encode(
                 y=alt.Y("name:N", title="指标", sort="-x"),
                 x=alt.X("n:Q", title="记录数"),
-                color=alt.Color("domain_name:N", title="领域"),
+                color=alt.Color("domain_name:N", title="领域", scale=alt.Scale(scheme="category20")),
                 tooltip=[alt.Tooltip("name:N", title="指标"), alt.Tooltip("domain_name:N", title="领域"), alt.Tooltip("n:Q", title="记录数")],
             ).properties(width=420)
         ),
@@ -308,15 +308,34 @@ def _finish(chart: Any) -> dict[str, Any]:
 # the page
 
 
+def _vega_lite_version() -> str:
+    import altair as alt
+
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def bundle_header() -> str:
+    """The first line of ``vega.js``: which bundle it is (a rebuild keeps a file with the same line)."""
+    import vl_convert as vlc
+
+    return f"/* vega-embed, Vega-Lite {_vega_lite_version()}, Vega: bundled by vl-convert-python {vlc.__version__} */"
+
+
 @lru_cache(maxsize=1)
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one classic script (vl-convert's bundle), setting ``window.vegaEmbed``."""
-    import altair as alt
     import vl_convert as vlc
 
-    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     # the bundle declares top-level consts (t, n, …): a block keeps them out of the page's global scope
-    return f"/* vega-embed, Vega-Lite {version}, Vega: bundled by vl-convert-python {vlc.__version__} */\n{{\n{vlc.javascript_bundle(vl_version=version)}\n}}\n"
+    return f"{bundle_header()}\n{{\n{vlc.javascript_bundle(vl_version=_vega_lite_version())}\n}}\n"
+
+
+def _bundle_is_current(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().rstrip("\n")
+    return first == bundle_header() and path.stat().st_size > 100_000
 
 
 def _script_json(value: Any) -> str:
@@ -460,9 +479,12 @@ _SCRIPT = r"""
       // year over year: issuers with several years (the year filter does not apply)
       const byIssuer = new Map();
       for (const c of cells) { if (c.year != null) { (byIssuer.get(c.issuer) || byIssuer.set(c.issuer, []).get(c.issuer)).push(c); } }
-      const several = [...byIssuer.entries()].filter(([, cs]) => new Set(cs.map((c) => c.year)).size > 1)
-        .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, F.yoy);
-      $("i-yoy-note").textContent = several.length ? "有多个年度的发布单位：" + several.length + (byIssuer.size > F.yoy ? "（最多显示 " + F.yoy + " 个）" : "") : "没有发布单位有多个年度的数据。";
+      const allSeveral = [...byIssuer.entries()].filter(([, cs]) => new Set(cs.map((c) => c.year)).size > 1)
+        .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+      const several = allSeveral.slice(0, F.yoy);
+      $("i-yoy-note").textContent = several.length
+        ? "有多个年度的发布单位：" + allSeveral.length + " 个" + (allSeveral.length > F.yoy ? "，显示年度最多的 " + F.yoy + " 个" : "") + "（不受年度筛选影响）"
+        : "没有发布单位有多个年度的数据。";
       const yoy = JSON.parse(JSON.stringify(F.specs.yoy));
       yoy.encoding.y.title = valueTitle;
       const p2 = draw("c-yoy", yoy, several.flatMap(([, cs]) => cs.map((c) => ({ ...c, label: formatValue(c.value, ind) }))));
@@ -581,9 +603,8 @@ def write_dashboard(out_dir: Path, dest: Path | None = None) -> Path:
         _write(data_dir / indicator_file(indicator), f"FAZHI.register({_script_json(indicator)}, {_script_json(payload)});\n")
     _write(data_dir / OVERVIEW_FILE, f"FAZHI.overview = {_script_json(overview)};\n")
     bundle = dest / BUNDLE_FILE
-    content = vega_bundle()
-    if not bundle.is_file() or bundle.read_text(encoding="utf-8") != content:
-        _write(bundle, content)
+    if not _bundle_is_current(bundle):  # bundling takes seconds; the same versions give the same file
+        _write(bundle, vega_bundle())
     index = dest / "index.html"
     _write(index, dashboard_page(chart_specs(), len(docs)))
     return index
