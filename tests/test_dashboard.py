@@ -269,3 +269,45 @@ def test_dashboard_renders_offline_in_headless_chromium(made_up_out, tmp_path):
     width, height, scanlines = png_pixels(shot)
     assert (width, height) == (1200, 1600)
     assert len(set(scanlines)) > 64
+
+
+@pytest.mark.slow
+def test_dashboard_on_real_output_agrees_with_the_records(trained_model, tmp_path):
+    """The five bundled reports extracted by a real model: one overview row per report, every cell the records' sum
+    (counts, top level only) or mean (rates, 学时), every listed record a link to its row on the review page."""
+    import spacy
+
+    from pipeline.batch.extract import extract
+    from tests.conftest import RAW
+
+    raw = sorted(RAW.glob("*.txt"))
+    out = tmp_path / "out"
+    assert extract([str(p) for p in raw], out, spacy.load(trained_model), progress=None).failed == 0
+    docs = read_documents(out).docs
+    write_review(out)
+    index = write_dashboard(out)
+    overview = json.loads((index.parent / "data" / "overview.js").read_text(encoding="utf-8").removeprefix("FAZHI.overview = ").rstrip(";\n"))
+    assert overview["n_documents"] == len(raw) == 5
+    assert sum(d["records"] for d in overview["docs"]) == sum(len(d["records"]) for d in docs)
+
+    values: dict[tuple, list[float]] = defaultdict(list)
+    for doc in docs:
+        for rec in doc["records"]:
+            rate = rec.get("indicator_unit") in ("%", "学时") or rec.get("unit") in ("%", "‰")
+            if rec.get("indicator") not in (None, "other") and isinstance(rec.get("value"), (int, float)) and (rate or not rec.get("parent")):
+                values[(rec["indicator"], doc["issuer"], doc["year"], rate)].append(rec["value"])
+    expected = {(ind, issuer, year): (sum(v) / len(v) if rate else sum(v)) for (ind, issuer, year, rate), v in values.items()}
+    files = [p for p in (index.parent / "data").glob("*.js") if p.name != "overview.js"]
+    assert len(files) == len({key[0] for key in expected}) > 5
+    seen = {}
+    for path in files:
+        payload = data_script(path)
+        for cell in payload["cells"]:
+            seen[(payload["id"], cell["issuer"], cell["year"])] = cell["value"]
+        for rec in payload["records"][:5]:
+            target = urlsplit(rec["href"])
+            page = (index.parent / unquote(target.path)).read_text(encoding="utf-8")
+            assert f'<tr id="{target.fragment}">' in page and rec["count"] in page
+    assert seen.keys() == expected.keys()
+    for key, value in expected.items():
+        assert seen[key] == pytest.approx(value, abs=0.01), key
