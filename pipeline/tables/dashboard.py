@@ -20,7 +20,6 @@ aggregated again here.  The chart specifications are written with altair
 """
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections import Counter, defaultdict
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pipeline.tables.export import OTHER_INDICATOR, MEAN_FAMILIES, atomic_path, pivot_rows, read_documents, record_rows
+from pipeline.tables.export import OTHER_INDICATOR, atomic_path, pivot_rows, read_documents, record_rows
 from pipeline.tables.review import DOC_PAGES_SUBDIR, REVIEW_SUBDIR, page_names
 
 DASHBOARD_SUBDIR = "dashboard"
@@ -195,7 +194,6 @@ def dashboard_data(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], dict
     indicators: dict[str, dict[str, Any]] = {}
     for indicator, rows in cells.items():
         info = meta[indicator]
-        mean = info["unit"] in MEAN_FAMILIES
         table = []
         for cell in rows:
             for rid in cell["record_ids"].split("; "):
@@ -210,7 +208,7 @@ def dashboard_data(docs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], dict
                 )
         indicators[indicator] = {
             **info,
-            "aggregate": "mean" if mean else "sum",
+            "aggregate": "mean" if any(c["aggregate"] == "mean" for c in rows) else "sum",  # the pivot's choice
             "cells": [
                 {"issuer": c["issuer"], "year": c["year"], "kind": kinds[c["issuer"]], "province": places[c["issuer"]][0],
                  "value": c["value"], "aggregate": c["aggregate"], "n_records": c["n_records"], "n_approx": c["n_approx"],
