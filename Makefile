@@ -74,7 +74,8 @@ extract: train
 	$(FAZHI) extract corpus/raw --out out --force --model $(MODEL)
 	$(FAZHI) export out --format xlsx
 	$(FAZHI) review out
-	@echo "open out/review/index.html; tables in out/export/fazhi.xlsx"
+	$(FAZHI) dashboard out
+	@echo "open out/review/index.html and out/dashboard/index.html; tables in out/export/fazhi.xlsx"
 
 # Character vectors from the legal-domain corpus beside the checkout (the committed weights in corpus/vectors).
 vectors: setup

@@ -428,5 +428,22 @@ def review_cli(
     typer.echo(f"wrote {index}")
 
 
+@app.command("dashboard")
+def dashboard_cli(
+    out_dir: Path = typer.Argument(..., help="The --out directory of `fazhi extract` (holds documents.jsonl)."),
+    dest: Optional[Path] = typer.Option(None, "--out", "-o", help="Where the dashboard goes (default DIR/dashboard)."),
+) -> None:
+    """A static comparison dashboard (open index.html in a browser, no server, no network). Exit 2 if DIR has no extraction output."""
+    from pipeline.tables.dashboard import write_dashboard
+    from pipeline.tables.export import ExportError
+
+    try:
+        index = write_dashboard(out_dir, dest)
+    except ExportError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code)
+    typer.echo(f"wrote {index}")
+
+
 if __name__ == "__main__":
     app()

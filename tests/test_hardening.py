@@ -179,12 +179,12 @@ def test_extract_resume_merges_and_knows_a_file_by_its_resolved_path(trained_mod
 def test_extract_force_clears_stale_outputs(trained_model, tmp_path):
     d = _two_reports(tmp_path)
     out = tmp_path / "o"
-    for sub in ("export", "review", "texts"):
+    for sub in ("export", "review", "dashboard", "texts"):
         (out / sub).mkdir(parents=True)
         (out / sub / "stale.txt").write_text("old")
     (out / "documents.jsonl").write_text("")
     assert runner.invoke(app, ["extract", str(d / "other.txt"), "--out", str(out), "--force", "--model", str(trained_model)]).exit_code == 0
-    assert not any((out / sub / "stale.txt").exists() for sub in ("export", "review", "texts"))
+    assert not any((out / sub / "stale.txt").exists() for sub in ("export", "review", "dashboard", "texts"))
 
 
 def test_xlsx_has_autofilter_and_column_widths(tmp_path):

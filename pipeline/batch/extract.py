@@ -176,7 +176,7 @@ class Progress:
 
 
 LOCK = ".fazhi.lock"
-OUTPUT_SUBDIRS = (TEXTS_DIR, "export", "review")  # what --force clears besides the manifest and tables
+OUTPUT_SUBDIRS = (TEXTS_DIR, "export", "review", "dashboard")  # what --force clears besides the manifest and tables
 
 
 @contextmanager
