@@ -133,7 +133,10 @@ def run_bench(model: Path, out_md: Path, repeats: int = 3) -> dict[str, Any]:
         "These machines are noisy (2 shared cores); compare ratios from one run, not figures across runs.",
     ]
     out_md.parent.mkdir(parents=True, exist_ok=True)
-    out_md.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # the measured table is the file's head; the sections after it (## …) are kept: other benchmarks and notes
+    old = out_md.read_text(encoding="utf-8") if out_md.exists() else ""
+    kept = old[old.index("\n## ") :] if "\n## " in old else ""
+    out_md.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
     (out_md.with_suffix(".json")).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result
 
