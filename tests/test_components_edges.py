@@ -168,3 +168,137 @@ def test_structure_issuer_title_ending_in_guanyu(srules):
 def test_structure_issuer_not_a_self_reference(srules):
     """我街道 / 本局 are no names: with only those the issuer is null."""
     assert find_issuer("2023年法治政府建设年度情况报告\n2023年，我街道坚持依法行政。", srules) is None
+
+
+# ------------------------------------------------------------------ count_normalizer: forms outside the corpus
+
+
+@pytest.fixture(scope="module")
+def units():
+    return prepare_tables(read_table("count_units.json"))
+
+
+@pytest.mark.parametrize(
+    "text,before,after,reading",
+    [
+        ("3 万元", "", "", (30000, "元", None)),  # a space before the magnitude: 万元 is a scaled unit (元 × 10000)
+        ("2 亿元", "", "", (200000000, "元", None)),
+        ("5 万人次", "", "", (50000, "人次", None)),
+        ("2,5亿元", "", "", (250000000, "元", None)),  # a comma not followed by three digits is a decimal comma
+        ("若干件", "", "", (None, "若干件", None)),  # no numeral: no value, the text as the unit
+        ("1.2.3件", "", "", (None, "1.2.3件", None)),  # not a number
+        ("3000人", "受益群众近 ", "", (3000, "人", "nearly")),  # the qualifier before a space
+        ("3000人", "", "  以上", (3000, "人", "at_least")),
+    ],
+)
+def test_normalise_forms_outside_the_corpus(units, text, before, after, reading):
+    r = read_count(text, before, after, units)
+    assert (r.value, r.unit, r.approx) == reading
+
+
+def test_prefix_qualifiers_longest_first():
+    """大于 is tried before 于 whatever the table's order (不少于 before 少于 in the shipped one)."""
+    got = prepare_tables({"prefix_approx": [["于", "x"], ["大于", "y"], ["少于", "less"], ["不少于", "at_least"]]})["prefix_approx"]
+    assert [c for c, _ in got][:2] in (["大于", "不少于"], ["不少于", "大于"])
+    assert {c for c, _ in got[2:]} == {"于", "少于"}
+
+
+def test_normaliser_component_reads_the_context_at_the_text_start():
+    """近 at offset 0 is the qualifier of the count right after it; 不少于 four characters before is too."""
+    from pipeline.learning.rule_files import initialize_components
+
+    nlp = blank()
+    nlp.add_pipe("count_normalizer")
+    initialize_components(nlp)
+    doc = nlp.make_doc("近3000人参加，不少于60学时。")
+    doc.ents = [doc.char_span(1, 6, label="COUNT"), doc.char_span(12, 16, label="COUNT")]
+    doc = nlp.get_pipe("count_normalizer")(doc)
+    assert [(e.text, e._.value, e._.unit, e._.approx) for e in doc.ents] == [("3000人", 3000, "人", "nearly"), ("60学时", 60, "学时", "at_least")]
+
+
+# ------------------------------------------------------------------ record_linker: the documented rules on hand-made sentences
+
+
+@pytest.fixture
+def nlp_records():
+    from pipeline.labels import RECORD_COMPONENTS
+    from pipeline.learning.rule_files import initialize_components
+
+    nlp = blank()
+    for name in RECORD_COMPONENTS:
+        nlp.add_pipe(name)
+    return initialize_components(nlp, skip=("ranker",))
+
+
+def records(nlp, text, ents):
+    doc = nlp.make_doc(text)
+    spans, pos = [], {}
+    for label, surface in ents:
+        start = text.index(surface, pos.get(surface, 0))
+        pos[surface] = start + 1
+        spans.append(doc.char_span(start, start + len(surface), label=label))
+    doc.ents = spans
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc._.records
+
+
+def test_link_count_first_conjunct_takes_the_verb(nlp_records):
+    """召开12次月调度会、8次专题会: the second counted noun takes the first's verb; evidence = the noun after each count."""
+    got = records(nlp_records, "召开12次月调度会、8次专题会。", [("COUNT", "12次"), ("COUNT", "8次")])
+    assert [r["activity"] for r in got] == [{"text": "召开月调度会", "start": 5, "end": 9}, {"text": "召开专题会", "start": 12, "end": 15}]
+
+
+def test_link_second_measure_of_one_activity(nlp_records):
+    got = records(nlp_records, "接待信访8批次8人次。", [("COUNT", "8批次"), ("COUNT", "8人次")])
+    assert [r["activity"] for r in got] == [{"text": "接待信访", "start": 0, "end": 4}] * 2
+
+
+def test_link_count_at_the_start_has_an_empty_activity(nlp_records):
+    got = records(nlp_records, "12件。", [("COUNT", "12件")])
+    assert [(r["activity"]["text"], r["actor"], r["parent"]) for r in got] == [("", None, None)]
+
+
+def test_link_ge_over_unequal_items(nlp_records):
+    """各 over items of different lengths: each item with the verb, no shared head noun (查处违建, 查处占道经营, 查处无照经营)."""
+    got = records(nlp_records, "查处违建、占道经营和无照经营各5起。", [("COUNT", "5起")])
+    assert [r["activity"]["text"] for r in got] == ["查处违建", "查处占道经营", "查处无照经营"]
+
+
+def test_link_year_and_filler_both_stripped(nlp_records):
+    got = records(nlp_records, "2023年全年共召开会议5次。", [("COUNT", "5次")])
+    assert [r["activity"] for r in got] == [{"text": "召开会议", "start": 8, "end": 12}]
+
+
+def test_link_numeral_after_count_is_no_counted_noun(nlp_records):
+    got = records(nlp_records, "审查合同5份二十余份已归档。", [("COUNT", "5份")])
+    assert [r["activity"]["text"] for r in got] == ["审查合同"]
+
+
+def test_link_activity_of_exactly_the_maximum_length_is_kept(nlp_records):
+    """各单位配发《习近平法治思想学习纲要》 is 18 characters, the table's max_activity_chars: kept whole. With one more
+    character, and no verb of the table in it (配发 is none), the last 18 characters are kept."""
+    table = read_table("activity_rules.json")
+    assert table["max_activity_chars"] == 18 and not any(v in "各个单位配发" for v in table["verbs"])
+    got = records(nlp_records, "向全区各单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
+    assert [r["activity"] for r in got] == [{"text": "各单位配发《习近平法治思想学习纲要》", "start": 3, "end": 21}]
+    got = records(nlp_records, "向全区各个单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
+    assert [r["activity"] for r in got] == [{"text": "个单位配发《习近平法治思想学习纲要》", "start": 4, "end": 22}]
+
+
+def test_link_last_sentence_without_a_final_mark(nlp_records):
+    """The last sentence of a text (no final 。) is the sentence of its counts."""
+    got = records(nlp_records, "召开会议3次。组织培训5次", [("COUNT", "3次"), ("COUNT", "5次")])
+    assert [(r["activity"]["text"], r["sentence"]) for r in got] == [("召开会议", "召开会议3次。"), ("组织培训", "组织培训5次")]
+
+
+def test_link_actor_stated_once_for_the_sentence(nlp_records):
+    got = records(nlp_records, "司法所全年办理案件5件，调解纠纷3件。", [("INSTITUTION", "司法所"), ("COUNT", "5件"), ("COUNT", "3件")])
+    assert [(r["activity"]["text"], r["actor"]) for r in got] == [("办理案件", "司法所"), ("调解纠纷", "司法所")]
+    got = records(nlp_records, "全年由司法所办理案件5件。", [("INSTITUTION", "司法所"), ("COUNT", "5件")])
+    assert [(r["activity"], r["actor"]) for r in got] == [({"text": "办理案件", "start": 6, "end": 10}, "司法所")]
+
+
+def test_link_records_without_parent_have_null(nlp_records):
+    got = records(nlp_records, "召开会议3次。", [("COUNT", "3次")])
+    assert got[0]["parent"] is None and got[0]["actor"] is None
