@@ -166,8 +166,14 @@ def test_structure_issuer_title_ending_in_guanyu(srules):
 
 
 def test_structure_issuer_not_a_self_reference(srules):
-    """我街道 / 本局 are no names: with only those the issuer is null."""
-    assert find_issuer("2023年法治政府建设年度情况报告\n2023年，我街道坚持依法行政。", srules) is None
+    """本街道办事处 / 我局 are no names (issuer_not_names): with only those the issuer is null."""
+    assert find_issuer("2023年法治政府建设年度情况报告\n2023年，本街道办事处坚持依法行政。", srules) is None
+    assert find_issuer("2023年法治政府建设年度情况报告\n2023年，清波街道办事处坚持依法行政。", srules) == "清波街道办事处"
+
+
+def test_structure_issuer_title_with_dui(srules):
+    """对 between the unit and the year on the title line: the unit before it."""
+    assert find_issuer("清波街道办事处对2023年法治政府建设情况的报告\n正文。", srules) == "清波街道办事处"
 
 
 # ------------------------------------------------------------------ count_normalizer: forms outside the corpus
@@ -302,3 +308,91 @@ def test_link_actor_stated_once_for_the_sentence(nlp_records):
 def test_link_records_without_parent_have_null(nlp_records):
     got = records(nlp_records, "召开会议3次。", [("COUNT", "3次")])
     assert got[0]["parent"] is None and got[0]["actor"] is None
+
+
+# ------------------------------------------------------------------ entity_rules: boundaries, counted by hand on hand-made word lists
+
+
+def _index(text, words):
+    """A TextIndex whose segmenter gives ``words`` (start, end, flag), so word boundaries are known by hand."""
+    from pipeline.components.rules.text import TextIndex
+
+    return TextIndex(text, "。；！？\n：，", lambda t: [(a, b, t[a:b], f) for a, b, f in words])
+
+
+def test_snap_moves_a_boundary_that_cuts_a_word_by_one_character():
+    from pipeline.components.rules.trim import _snap
+
+    ix = _index("甲乙丙丁", [(0, 1, "x"), (1, 2, "x"), (2, 4, "x")])
+    assert _snap(ix, 0, 3) == (0, 2)  # 丙 is a lone first character of 丙丁, which runs past the end: dropped
+    assert _snap(ix, 1, 3) == (1, 3)  # ... unless two characters or fewer would be left
+    ix2 = _index("甲乙丙丁", [(0, 2, "x"), (2, 4, "x")])
+    assert _snap(ix2, 1, 4) == (0, 4)  # 乙 is the lone last character of 甲乙, which runs in from the start: 甲 taken
+    assert _snap(ix2, 2, 4) == (2, 4)
+
+
+def test_trim_drops_the_governing_verbs_of_its_label_only():
+    """leading_by_label: 建立健全 opens MECHANISM spans (dropped); for a LAW span it is not in the list."""
+    from pipeline.components.rules.trim import trim_span
+
+    r = TrimRules.from_dict(read_table("entity_rules.json")["trim"])
+    text = "建立健全法律顾问制度。"
+    ix = _index(text, [(0, 4, "v"), (4, 8, "n"), (8, 10, "n"), (10, 11, "x")])
+    assert trim_span(ix, (0, 10, "MECHANISM"), r, "。") == (4, 10, "MECHANISM")
+    assert trim_span(ix, (0, 10, "INSTITUTION"), r, "。") == (0, 10, "INSTITUTION")
+
+
+def test_governing_words_skipped_by_part_of_speech_when_configured():
+    """skip_flags (off in the shipped table): leading adverbs/verbs go out while min_modifier characters are left."""
+    from pipeline.components.rules.mechanism import MechanismRules, _skip_governing_words
+
+    data = dict(read_table("entity_rules.json")["mechanism"], skip_flags=["d", "v"], min_modifier=2)
+    r = MechanismRules.from_dict(data)
+    text = "全面推行执法公示制度"
+    ix = _index(text, [(0, 2, "d"), (2, 4, "v"), (4, 6, "vn"), (6, 8, "n"), (8, 10, "n")])
+    assert _skip_governing_words(ix, 0, 8, r) == 4  # 全面 (d), 推行 (v) out; 执法公示 left before the head 制度
+    assert _skip_governing_words(ix, 2, 8, r) == 4
+    assert _skip_governing_words(ix, 4, 8, r) == 4  # 执法 is vn, not skipped
+    # never below min_modifier: 推行 before a 2-character modifier stays only when 2 would not be left
+    assert _skip_governing_words(_index("推行公示制度", [(0, 2, "v"), (2, 4, "n"), (4, 6, "n")]), 0, 4, r) == 2
+    assert _skip_governing_words(_index("推行示制度", [(0, 2, "v"), (2, 3, "n"), (3, 5, "n")]), 0, 3, r) == 0
+    # a conjunction right after the verb keeps it (推行、完善X制度: the verbs are the modifier's conjuncts)
+    assert _skip_governing_words(_index("推行、完善公示制度", [(0, 2, "v"), (2, 3, "x"), (3, 5, "v"), (5, 7, "n"), (7, 9, "n")]), 0, 7, r) == 0
+    assert _skip_governing_words(_index("推行公示制度", [(0, 2, "v"), (2, 4, "n"), (4, 6, "n")]), 1, 4, r) == 1  # s not a word start
+    off = MechanismRules.from_dict(dict(data, skip_flags=[]))
+    assert _skip_governing_words(ix, 0, 8, off) == 0
+
+
+@pytest.fixture(scope="module")
+def nlp_rules():
+    from pipeline.learning.rule_files import initialize_components
+
+    nlp = blank()
+    nlp.add_pipe("entity_rules")
+    return initialize_components(nlp)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“街道综治中心”负责调处矛盾纠纷3件。",
+        "中华人民共和国政府信息公开条例规定，办理申请21件。",
+        "北京市东城区人民政府东华门街道办事处召开会议48次。",
+        "三十五件行政复议案件已办结。",
+        "《中华人民共和国行政处罚法》实施以来，开展培训3次。",
+        "法律顾问制度和公职律师制度进一步健全。",
+    ],
+)
+def test_rules_find_the_same_spans_at_the_text_start_as_after_a_sentence(nlp_rules, text):
+    """What the rules find does not depend on the text starting right there (no offset 0 or 1 is special)."""
+    prefix = "全年。\n"
+    at_start = [(e.start_char, e.end_char, e.label_) for e in nlp_rules(text).ents]
+    later = [(e.start_char - len(prefix), e.end_char - len(prefix), e.label_) for e in nlp_rules(prefix + text).ents]
+    assert at_start == later and at_start
+
+
+def test_law_title_without_marks_takes_the_state_prefix(nlp_rules):
+    """A law title of the table (政府信息公开条例) written with 中华人民共和国 before it: the LAW span starts at the prefix."""
+    text = "依据中华人民共和国政府信息公开条例，办理申请21件。"
+    got = [(e.text, e.label_) for e in nlp_rules(text).ents]
+    assert ("中华人民共和国政府信息公开条例", "LAW") in got
