@@ -396,3 +396,20 @@ def test_law_title_without_marks_takes_the_state_prefix(nlp_rules):
     text = "依据中华人民共和国政府信息公开条例，办理申请21件。"
     got = [(e.text, e.label_) for e in nlp_rules(text).ents]
     assert ("中华人民共和国政府信息公开条例", "LAW") in got
+
+
+def test_link_role_before_the_first_verb_not_at_the_start(nlp_records):
+    """A role (法律顾问) ending the words before the first verb, more than three characters in: the actor; the activity starts at the verb."""
+    got = records(nlp_records, "全体街道法律顾问审查合同281份。", [("COUNT", "281份")])
+    assert [(r["activity"], r["actor"]) for r in got] == [({"text": "审查合同", "start": 8, "end": 12}, "法律顾问")]
+
+
+def test_link_institution_opening_a_clause_without_a_verb(nlp_records):
+    """An INSTITUTION at the clause start is the actor even when no verb of the table follows (法律援助)."""
+    got = records(nlp_records, "司法所全年法律援助5件。", [("INSTITUTION", "司法所"), ("COUNT", "5件")])
+    assert [(r["activity"], r["actor"]) for r in got] == [({"text": "法律援助", "start": 5, "end": 9}, "司法所")]
+
+
+def test_link_count_opening_a_sentence_belongs_to_it(nlp_records):
+    got = records(nlp_records, "召开会议3次。5次为专题会。", [("COUNT", "3次"), ("COUNT", "5次")])
+    assert [r["sentence"] for r in got] == ["召开会议3次。", "5次为专题会。"]
