@@ -281,15 +281,18 @@ def test_link_numeral_after_count_is_no_counted_noun(nlp_records):
     assert [r["activity"]["text"] for r in got] == ["审查合同"]
 
 
-def test_link_activity_of_exactly_the_maximum_length_is_kept(nlp_records):
-    """各单位配发《习近平法治思想学习纲要》 is 18 characters, the table's max_activity_chars: kept whole. With one more
-    character, and no verb of the table in it (配发 is none), the last 18 characters are kept."""
+def test_link_activity_length_limit(nlp_records):
+    """max_activity_chars (18): an activity of 18 characters is kept whole even with verbs in it; one of 19 is cut at its
+    first verb (组织: no verb starts a conjunct); one without a verb of the table keeps its last 18 characters."""
     table = read_table("activity_rules.json")
-    assert table["max_activity_chars"] == 18 and not any(v in "各个单位配发" for v in table["verbs"])
-    got = records(nlp_records, "向全区各单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
-    assert [r["activity"] for r in got] == [{"text": "各单位配发《习近平法治思想学习纲要》", "start": 3, "end": 21}]
-    got = records(nlp_records, "向全区各个单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
-    assert [r["activity"] for r in got] == [{"text": "个单位配发《习近平法治思想学习纲要》", "start": 4, "end": 22}]
+    assert table["max_activity_chars"] == 18 and {"组织", "开展"} <= set(table["verbs"]) and not any(v in "向全区各单位配发" for v in table["verbs"])
+    got = records(nlp_records, "各单位和社区组织开展法治宣传专题活动12场。", [("COUNT", "12场")])
+    assert [r["activity"] for r in got] == [{"text": "各单位和社区组织开展法治宣传专题活动", "start": 0, "end": 18}]
+    got = records(nlp_records, "全年。各单位和社区组织开展法治宣传专题活动等12场。", [("COUNT", "12场")])
+    assert [r["activity"] for r in got] == [{"text": "组织开展法治宣传专题活动等", "start": 9, "end": 22}]
+    # 向全区各单位配发《习近平法治思想学习纲要》: 21 characters, no verb of the table → the last 18, from offset 3 + 3
+    got = records(nlp_records, "全年。向全区各单位配发《习近平法治思想学习纲要》2000余册。", [("LAW", "《习近平法治思想学习纲要》"), ("COUNT", "2000余册")])
+    assert [r["activity"] for r in got] == [{"text": "各单位配发《习近平法治思想学习纲要》", "start": 6, "end": 24}]
 
 
 def test_link_last_sentence_without_a_final_mark(nlp_records):
