@@ -17,7 +17,7 @@ from pipeline.components.normalize import CountNormalizer, CountReading, prepare
 from pipeline.components.rules import FAMILIES, EntityRules, EntityRuleTables
 from pipeline.components.rules.count import CountRules
 from pipeline.components.rules.trim import TrimRules
-from pipeline.components.structure import StructureRules, find_issuer
+from pipeline.components.structure import StructureRules, find_issuer, section_spans
 from pipeline.learning.rule_files import component_tables, read_table
 
 
@@ -416,3 +416,74 @@ def test_link_institution_opening_a_clause_without_a_verb(nlp_records):
 def test_link_count_opening_a_sentence_belongs_to_it(nlp_records):
     got = records(nlp_records, "召开会议3次。5次为专题会。", [("COUNT", "3次"), ("COUNT", "5次")])
     assert [r["sentence"] for r in got] == ["召开会议3次。", "5次为专题会。"]
+
+
+# ------------------------------------------------------------------ report_structure: titles, signatures, sections
+
+
+def test_structure_issuer_after_the_year_on_the_title_line(srules):
+    assert find_issuer("2023年清波街道法治政府建设年度报告\n正文。", srules) == "清波街道"
+
+
+def test_structure_issuer_before_guanyu_on_a_title_without_year(srules):
+    assert find_issuer("清波街道关于法治政府建设情况的报告\n正文。", srules) == "清波街道"
+
+
+def test_structure_issuer_from_the_signature_of_a_short_text(srules):
+    """Four lines: the signature block is still read (the last four non-empty lines)."""
+    text = "法治政府建设年度情况报告\n2023年，我们坚持依法行政。\n清波街道办事处\n2024年1月10日"
+    assert find_issuer(text, srules) == "清波街道办事处"
+
+
+def test_structure_signature_names_split_at_wide_spaces(srules):
+    """Names on one signature line are split at runs of spaces; a seal note after the name is no name."""
+    text = "某报告\n正文。\n清波街道办事处    （公章）\n2024年1月10日"
+    assert find_issuer(text, srules) == "清波街道办事处"
+
+
+def test_structure_title_skips_metadata_lines_above_it():
+    from pipeline.components.structure import find_title
+
+    text = "来源：东城区政府网\n东城区司法局\n2022年法治政府建设年度情况报告\n正文。"
+    title, after = find_title(text)
+    assert title == ["东城区司法局", "2022年法治政府建设年度情况报告"]
+    assert after == text.index("\n正文")
+
+
+REPORT_DATED = """某街道2023年法治政府建设年度情况报告
+2023年，某街道坚持依法行政。
+一、主要举措和成效
+开展培训3次。
+二、2024年的目标
+在2024年里，街道将继续加强法治宣传教育，完善依法决策机制，推进严格规范公正文明执法。
+计划开展培训5次。
+某某街道办事处
+2024年1月10日"""
+
+
+def test_structure_sections_of_a_dated_heading_and_the_signature(srules):
+    """二、2024年的目标 has no keyword but is dated after 2023: plans; the signature block (unit, date) is other; each part
+    carries its level-1 heading."""
+    from pipeline.components.structure import find_year
+
+    year = find_year(REPORT_DATED)
+    assert year == 2023
+    secs = section_spans(REPORT_DATED, srules, year)
+    at = lambda s: next(p for p in secs if p["start"] <= REPORT_DATED.index(s) <= p["end"])  # noqa: E731
+    assert at("开展培训3次")["section"] == "achievements" and at("开展培训3次")["heading"] == "一、主要举措和成效"
+    assert at("计划开展培训5次")["section"] == "plans" and at("计划开展培训5次")["heading"] == "二、2024年的目标"
+    assert at("在2024年里")["section"] == "plans"
+    assert at("某某街道办事处")["section"] == "other" and at("2024年1月10日")["section"] == "other"
+    # the component reads the year itself and gives the same sections
+    nlp = blank()
+    nlp.add_pipe("report_structure").initialize(lambda: [], rules=read_table("sections.json"))
+    doc = nlp(REPORT_DATED)
+    assert doc._.year == 2023 and doc._.sections == secs and doc._.issuer == "某某街道办事处"
+
+
+def test_structure_a_dated_heading_alone_makes_the_report_headed(srules):
+    """The only level-1 heading has no keyword but is dated after the report year: the text is sectioned by headings
+    (plans), not paragraph by paragraph."""
+    text = "某县2023年法治政府建设情况报告\n一、2024年的目标\n开展培训5次。"
+    secs = section_spans(text, srules, 2023)
+    assert [p["section"] for p in secs if p["start"] >= text.index("一、")] == ["plans"]
