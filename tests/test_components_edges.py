@@ -487,3 +487,14 @@ def test_structure_a_dated_heading_alone_makes_the_report_headed(srules):
     text = "某县2023年法治政府建设情况报告\n一、2024年的目标\n开展培训5次。"
     secs = section_spans(text, srules, 2023)
     assert [p["section"] for p in secs if p["start"] >= text.index("一、")] == ["plans"]
+
+
+def test_linker_initialized_with_the_ranker_table():
+    """[initialize.components.record_linker.ranker]: the shipped weights are loaded (a copy) and saved with the linker."""
+    nlp = blank()
+    linker = nlp.add_pipe("record_linker")
+    table = read_table("activity_ranker.json")
+    linker.initialize(lambda: [], nlp=nlp, **component_tables("record_linker"))
+    assert linker.ranker == table and linker.ranker is not table
+    linker.initialize(lambda: [], nlp=nlp, rules=read_table("activity_rules.json"))
+    assert linker.ranker is None

@@ -233,8 +233,26 @@ def test_ranker_candidates_and_features_by_hand():
     assert got == [("rule", "召开工委会", 0, 3, 8), ("clause", "全年共召开工委会", 8, 0, 8)]
     c1 = text.index("398次")
     rec2 = {"count": {"start": c1, "end": c1 + 4}, "activity": {"text": "入户走访", "start": 10, "end": 14}}
-    kinds = [c[0] for c in candidates(text, rec2, rules)]
-    assert kinds[0] == "rule" and "count_first" not in kinds
+    # the clause of 398次 starts after the ， (入户走访, the rule's text: left out); 入户 and 走访 are verbs of the table:
+    # first verb → 入户走访 (the same again), last verb → 走访 at 14
+    assert candidates(text, rec2, rules) == [("rule", "入户走访", 0, 10, 14), ("last_verb", "走访", 2, 14, 16)]
+    # a space after the ， is not part of the clause: offsets count from the first character after it
+    spaced = "全年共召开工委会48次， 入户走访398次。"
+    s2 = spaced.index("398次")
+    rec_s = {"count": {"start": s2, "end": s2 + 4}, "activity": {"text": "入户走访", "start": 13, "end": 17}}
+    assert candidates(spaced, rec_s, rules) == [("rule", "入户走访", 0, 13, 17), ("last_verb", "走访", 2, 15, 17)]
+    # no delimiter before the count at all: the clause runs from the text start
+    bare = "召开工委会48次"
+    assert candidates(bare, {"count": {"start": 5, "end": 8}, "activity": {"text": "工委会", "start": 2, "end": 5}}, rules)[1] == ("clause", "召开工委会", 5, 0, 5)
+    # three verbs (组织, 开展, 培训): clause, first-verb and last-verb candidates, counted by hand
+    three = "全年组织开展培训5次。"
+    rec3v = {"count": {"start": 8, "end": 10}, "activity": {"text": "开展培训", "start": 4, "end": 8}}
+    assert candidates(three, rec3v, rules) == [
+        ("rule", "开展培训", 0, 4, 8),
+        ("clause", "全年组织开展培训", 8, 0, 8),
+        ("first_verb", "组织开展培训", 6, 2, 8),
+        ("last_verb", "培训", 2, 6, 8),
+    ]
 
     # count first: 召开12次月调度会 → the last verb of the clause + the noun after the count (月调度会)
     text3 = "每月召开12次月调度会。"
@@ -258,6 +276,9 @@ def test_ranker_candidates_and_features_by_hand():
         "first=全": 1,
         "last=会": 1,
     }
+    assert features("clause", "调解、仲裁", 5, "调解", rules)["has_coord"] == 1
+    assert features("clause", "调解和仲裁", 5, "调解", rules)["has_coord"] == 1
+    assert features("clause", "调解仲裁", 4, "调解", rules)["has_coord"] == 0
     g = features("rule", "召开《条例》和会议、培训" + "长" * 20, 30, "召开", rules)
     assert g["len=6"] == 1 and g["dist=5"] == 1  # both capped at 20: 20 // 3, 20 // 4
     assert (g["starts_verb"], g["has_coord"], g["has_title"]) == (1, 1, 1)
@@ -279,6 +300,9 @@ def test_ranker_takes_the_best_scored_candidate():
     assert a["activity"] == {"text": "全年共召开工委会", "start": 0, "end": 8}
     assert b["activity"] == {"text": "召开工委会", "start": 3, "end": 8}
     assert {k: v for k, v in a.items() if k != "activity"} == {k: v for k, v in rec.items() if k != "activity"}
+    # overlap with the rule's activity is a feature: the rule (overlap 1.0) beats the clause (0.8) under its weight
+    (d,) = rank_activities(text, [rec], rules, {"intercept": 0.0, "weights": {"overlap_rule": 5.0, "kind=clause": 0.5}})
+    assert d["activity"]["text"] == "召开工委会"
     # a tie keeps the first candidate (the rule's)
     (c,) = rank_activities(text, [rec], rules, {"intercept": 1.0, "weights": {}})
     assert c["activity"]["text"] == "召开工委会"
