@@ -399,6 +399,10 @@ def test_law_title_without_marks_takes_the_state_prefix(nlp_rules):
     text = "依据中华人民共和国政府信息公开条例，办理申请21件。"
     got = [(e.text, e.label_) for e in nlp_rules(text).ents]
     assert ("中华人民共和国政府信息公开条例", "LAW") in got
+    # 个人所得税法: in the title table (law_titles.json), not among the national statute names of the rules
+    assert "个人所得税法" in read_table("law_titles.json")["titles"] and "个人所得税法" not in read_table("entity_rules.json")["law"]["national_laws"]
+    got = [(e.text, e.label_) for e in nlp_rules("宣传中华人民共和国个人所得税法，开展讲座3场。").ents]
+    assert ("中华人民共和国个人所得税法", "LAW") in got
 
 
 def test_link_role_before_the_first_verb_not_at_the_start(nlp_records):
