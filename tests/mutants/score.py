@@ -150,7 +150,8 @@ def main() -> int:
         "tool": "mutmut " + __import__("importlib.metadata").metadata.version("mutmut"),
         "seed": args.seed,
         "per_group": args.per_group,
-        "minutes": round((time.time() - t0) / 60, 1),
+        # --reuse only re-reports: keep the run's own time
+        "minutes": json.loads(args.report.read_text(encoding="utf-8"))["minutes"] if args.reuse and args.report.exists() else round((time.time() - t0) / 60, 1),
         "target_score": round(overall, 3),
         "target_ci95": [round(overall - 1.96 * math.sqrt(var), 3), round(overall + 1.96 * math.sqrt(var), 3)],
         "groups": groups,
