@@ -86,9 +86,14 @@ vectors: setup
 package: train
 	$(BIN)/python -m pipeline.learning.package $(MODEL) packages
 
-# Named must-catch mutants (docs/testing.md): each applied to a copy of the checkout, its killing tests must fail.
+# Mutation check (docs/testing.md), not part of `make test`: the named must-catch mutants (each applied to a
+# copy of the checkout, its killing tests must fail), then mutmut over the component modules on a seeded
+# stratified sample (MUTANTS_PER_GROUP per module group), which writes the score into docs/testing.md.
+MUTANTS_PER_GROUP ?= 120
+MUTANTS_SEED      ?= 14
 mutants: setup
 	$(BIN)/python tests/mutants/named.py --report docs/testing-mutants.json
+	$(BIN)/python tests/mutants/score.py --per-group $(MUTANTS_PER_GROUP) --seed $(MUTANTS_SEED) --report docs/testing-mutmut.json --doc docs/testing.md
 
 bench: train
 	$(BIN)/python -m pipeline.batch.bench --model $(MODEL) --out docs/benchmarks.md

@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # name → (file, original text, mutated text, killing tests)
 MUTANTS: dict[str, tuple[str, str, str, list[str]]] = {
     "ner-disabled-in-extraction": (
-        "pipeline/batch/extract.py",
-        "self.ner_disable = [p for p in RECORD_COMPONENTS if p in nlp.pipe_names]",
-        'self.ner_disable = [p for p in (*RECORD_COMPONENTS, "ner") if p in nlp.pipe_names]',
+        "pipeline/batch/document.py",
+        "nlp.pipe((p for _, p in pieces), disable=record_pipes, batch_size=options.batch_size)",
+        'nlp.pipe((p for _, p in pieces), disable=[*record_pipes, "ner"], batch_size=options.batch_size)',
         ["tests/test_gold.py::test_gold_ner_alone_predicts"],
     ),
     "entity-offsets-shifted-by-one": (
-        "pipeline/batch/extract.py",
+        "pipeline/batch/document.py",
         '"entities": [{"start": e.start_char, "end": e.end_char,',
         '"entities": [{"start": e.start_char + 1, "end": e.end_char + 1,',
         ["tests/test_gold.py::test_gold_extraction_finds_gold_entities_at_gold_offsets"],
