@@ -105,3 +105,19 @@ E_WORD97_NO_CONVERTER = "cannot read {suffix} files on this machine: no converte
 E_WORD97_NOT_OLE = "not a Word 97–2003 {suffix} file (no OLE compound-file header)"
 E_WORD97 = "not a readable {suffix}: {err}"
 E_WORD97_TIMEOUT = "{tool} did not finish reading the {suffix} within {seconds} s"
+
+
+class InputError(Exception):
+    """An input that cannot be read; str(err) is a one-line reason (one of the messages above)."""
+
+    def __init__(self, reason: str):
+        super().__init__(" ".join(reason.split()) if ("\n" in reason or "\r" in reason) else reason)
+
+
+def short_reason(err: BaseException, limit: int = 160) -> str:
+    """A short one-line description of an exception from a third-party library."""
+    raw = err.args[0] if isinstance(err, KeyError) and err.args else err  # KeyError's str() adds quotes
+    msg = " ".join(str(raw).split())
+    if not msg:
+        return type(err).__name__
+    return msg if len(msg) <= limit else msg[: limit - 1] + "…"

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import errors
+from pipeline.errors import InputError, short_reason as _short  # InputError is re-exported: callers import it from here
 from pipeline.batch.read_html import page_text
 from pipeline.batch.read_pdf import pdf_text
 from pipeline.batch.read_word97 import word97_text
@@ -59,13 +60,6 @@ class ReadResult:
 
 
 EMPTY_META: dict[str, str | None] = {"title": None, "date": None, "source": None}
-
-
-class InputError(Exception):
-    """An input that cannot be read; str(err) is a one-line reason (from pipeline/errors.py)."""
-
-    def __init__(self, reason: str):
-        super().__init__(_one_line(reason))
 
 
 # ---------------------------------------------------------------------------
@@ -191,19 +185,6 @@ def _mb(n: int) -> str:
 
 def _os_reason(err: OSError) -> str:
     return err.strerror or _short(err)
-
-
-def _short(err: BaseException, limit: int = 160) -> str:
-    """A short one-line description of an exception from a third-party library."""
-    raw = err.args[0] if isinstance(err, KeyError) and err.args else err  # KeyError's str() adds quotes
-    msg = " ".join(str(raw).split())
-    if not msg:
-        return type(err).__name__
-    return msg if len(msg) <= limit else msg[: limit - 1] + "…"
-
-
-def _one_line(s: str) -> str:
-    return " ".join(s.split()) if ("\n" in s or "\r" in s) else s
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import re
 from collections import Counter
 
 from pipeline import errors
+from pipeline.errors import InputError, short_reason
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—－]\s*\d+\s*[-–—－]"  # - 3 -
@@ -40,8 +41,6 @@ INDENT_MIN = 2  # leading columns beyond the margin that mark a paragraph's firs
 
 def pdf_pages(data: bytes) -> list[str]:
     """The text of each page in pypdf's layout mode; ``InputError`` for an unreadable, encrypted or textless PDF."""
-    from pipeline.batch.read import InputError, _short
-
     try:
         from pypdf import PdfReader
         from pypdf.errors import DependencyError
@@ -67,7 +66,7 @@ def pdf_pages(data: bytes) -> list[str]:
     except InputError:
         raise
     except Exception as err:  # pypdf raises many kinds on broken files
-        raise InputError(errors.E_PDF.format(err=_short(err))) from err
+        raise InputError(errors.E_PDF.format(err=short_reason(err))) from err
     if not any(p.strip() for p in pages):
         raise InputError(errors.E_PDF_NO_TEXT)
     return pages

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline import errors
+from pipeline.errors import InputError, short_reason
 
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 TIMEOUT = 120  # seconds for one file (LibreOffice's first start builds its profile)
@@ -37,8 +38,6 @@ def converters() -> list[str]:
 
 def word97_text(data: bytes, suffix: str) -> str:
     """The text of a .doc/.wps file's bytes; ``InputError`` with a one-line reason when it cannot be read."""
-    from pipeline.batch.read import InputError
-
     if not data.startswith(OLE_MAGIC):
         raise InputError(errors.E_WORD97_NOT_OLE.format(suffix=suffix))
     tools = converters()
