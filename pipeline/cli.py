@@ -103,13 +103,17 @@ def evaluate_cli(
     from pipeline.learning.corpus import load_corpus, load_gold_records
     from pipeline.learning.evaluate import evaluate_records, predict_spans, score_spans, to_markdown, write_report
 
-    from pipeline.errors import E_NO_MODEL, E_NOT_A_MODEL
+    from pipeline.errors import E_MISSING_FILE, E_NO_MODEL, E_NOT_A_MODEL
 
     if not model.exists() or not (model / "config.cfg").is_file():
         typer.echo(f"error: {(E_NO_MODEL if not model.exists() else E_NOT_A_MODEL).format(path=model)}", err=True)
         raise typer.Exit(2)
     if devset is not None and devset not in ("study", "test", "all"):
         typer.echo("error: --devset takes study, test or all", err=True)
+        raise typer.Exit(2)
+    missing = [p for p in data or [] if not p.exists()]
+    if missing:
+        typer.echo(f"error: {missing[0]}: {E_MISSING_FILE}", err=True)
         raise typer.Exit(2)
     if indicators:
         from pipeline.learning import indicators as ind

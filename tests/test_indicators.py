@@ -158,3 +158,34 @@ def test_pivot_sums_top_level_counts_averages_rates_and_traces_each_cell():
             assert ids[rid]["indicator"] == row["indicator"] and ids[rid]["issuer"] == row["issuer"]
     # a breakdown's row names its parent record
     assert ids["a#r1"]["parent_record"] == "a#r0" and ids["a#r0"]["parent_record"] is None
+
+
+def test_evaluate_indicators_cli_usage_errors_exit_2_without_a_traceback(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "config.cfg").write_text("", encoding="utf-8")
+    runner = CliRunner()
+    for args in (["--indicators"], [str(tmp_path / "missing.jsonl"), "--indicators"], ["--devset", "half", "--indicators"]):
+        res = runner.invoke(app, ["evaluate", str(model), *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert "Traceback" not in res.output and res.output.count("error:") == 1
+
+
+@pytest.mark.slow
+def test_evaluate_indicators_cli_on_the_held_out_report(trained_model, tmp_path):
+    """`fazhi evaluate MODEL FILE --indicators` scores the records' indicators against the gold labels of FILE."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    res = CliRunner().invoke(app, ["evaluate", str(trained_model), str(CORPUS / "guangnei-jiedao-2021.jsonl"), "--indicators", "-o", str(tmp_path / "ev")])
+    assert res.exit_code == 0, res.output
+    result = json.loads((tmp_path / "ev" / "indicators.json").read_text(encoding="utf-8"))
+    gold = [r for r in load_gold_records([CORPUS])["guangnei-jiedao-2021"] if not r.get("no_record")]
+    assert result["n_gold_counts"] == len({(r["count"]["start"], r["count"]["end"]) for r in gold})
+    assert result["n"] >= 0.9 * result["n_gold_counts"] and result["accuracy"] >= 0.8  # in-sample table (trained on all seeds)
+    assert "Accuracy" in (tmp_path / "ev" / "indicators.md").read_text(encoding="utf-8")
