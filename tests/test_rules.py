@@ -345,3 +345,13 @@ def test_rules_place_name_at_text_start_terminates():
     worker.join(timeout=20)
     assert result, "entity_rules did not finish"
     assert [(e.text, e.label_) for e in result[0].ents] == [("北京市东城区人民政府东华门街道办事处", "INSTITUTION")]
+
+
+def test_model_mechanism_that_cuts_a_quote_or_names_an_actor_is_dropped(nlp):
+    # a slogan cut inside its quotes, and a body (机构) or people (队伍) taken for a mechanism: none is a MECHANISM
+    text = "构建“党委领导、政府负责、部门协同”的工作格局，健全政府法制机构，加强执法队伍建设。"
+    got = run(nlp, text, [("“党委领导、政府负责", "MECHANISM"), ("政府法制机构", "MECHANISM"), ("执法队伍", "MECHANISM")])
+    assert labelled(got, "MECHANISM") == []
+    # a whole quoted name and a real head word stay
+    got = run(nlp, "推行“一网通办”，建立合法性审查机制。", [("“一网通办”", "MECHANISM"), ("合法性审查机制", "MECHANISM")])
+    assert labelled(got, "MECHANISM") == ["“一网通办”", "合法性审查机制"]

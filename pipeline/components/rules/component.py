@@ -150,6 +150,13 @@ def _drop_overlaps(spans: list) -> list:
     return out
 
 
+QUOTE_PAIRS = (("“", "”"), ("《", "》"), ("「", "」"))
+
+
+def _unbalanced(span_text: str) -> bool:
+    return any(span_text.count(a) != span_text.count(b) for a, b in QUOTE_PAIRS)
+
+
 def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None) -> list[Ent]:
     """The repaired entity list for ``text`` given the model's entities (character offsets)."""
     fam = t.families
@@ -190,6 +197,10 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
         if fam["mechanism_fix"]:
             ents = [x for x in (quoted_name_fix(index, e, t.mechanism) for e in ents) if x is not None]
             ents = [e for e in ents if not (e[2] == "MECHANISM" and any(g[1] == e[1] and e[0] <= g[0] for g in generic))]
+            # a name is whole: a model span that opens a quote it does not close (or the reverse) is a cut slogan
+            ents = [e for e in ents if not (e[2] == "MECHANISM" and _unbalanced(text[e[0] : e[1]]))]
+            # a span headed by a body or people (政府法制机构, 执法队伍) names who acts, not a mechanism
+            ents = [e for e in ents if not (e[2] == "MECHANISM" and text[e[0] : e[1]].endswith(tuple(t.mechanism.actor_heads)))]
         candidates += [((s, e, "MECHANISM"), fam["mechanism_fix"], fam["mechanism_add"]) for s, e in mechs]
     taken: list[Ent] = []
     for cand, fix, add in candidates:

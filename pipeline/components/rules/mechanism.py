@@ -32,6 +32,7 @@ class MechanismRules(RuleTable):
     skip_flags: list[str] = field(default_factory=list)
     named_mechanisms: list[str] = field(default_factory=list)
     slogans: list[str] = field(default_factory=list)
+    actor_heads: list[str] = field(default_factory=list)  # a model span ending in one names who acts (政府法制机构), not a mechanism
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
