@@ -189,3 +189,83 @@ def test_evaluate_indicators_cli_on_the_held_out_report(trained_model, tmp_path)
     assert result["n_gold_counts"] == len({(r["count"]["start"], r["count"]["end"]) for r in gold})
     assert result["n"] >= 0.9 * result["n_gold_counts"] and result["accuracy"] >= 0.8  # in-sample table (trained on all seeds)
     assert "Accuracy" in (tmp_path / "ev" / "indicators.md").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the component itself, on a blank pipeline
+
+
+def _indicator_nlp():
+    import spacy
+
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("indicator_classifier")
+    nlp.get_pipe("indicator_classifier").initialize(lambda: [], nlp=nlp, model=read_table("indicators.json"))
+    return nlp
+
+
+def _records_doc(nlp, text, items):
+    """A doc whose records are set by hand: (count text, activity, unit, parent count text or None)."""
+    doc = nlp.make_doc(text)
+    recs = []
+    for count, activity, unit, parent in items:
+        c0 = text.index(count)
+        rec = {"count": {"start": c0, "end": c0 + len(count), "text": count}, "activity": {"text": activity}, "unit": unit, "section": "achievements", "actor": None, "parent": None}
+        if parent:
+            p0 = text.index(parent)
+            rec["parent"] = {"count": {"start": p0, "end": p0 + len(parent), "text": parent}, "activity": "x"}
+        recs.append(rec)
+    doc._.records = recs
+    return doc
+
+
+def test_component_sets_indicator_name_family_and_score_and_breakdowns_follow_their_total(tmp_path):
+    import spacy
+
+    nlp = _indicator_nlp()
+    text = "全年收到行政复议申请455件，其中维持120件；调解成功率达99%。"
+    doc = nlp.get_pipe("indicator_classifier")(_records_doc(nlp, text, [("455件", "收到行政复议申请", "件", None), ("120件", "维持", "件", "455件"), ("99%", "调解成功率", "%", None)]))
+    table = read_table("indicators.json")
+    tax = {t["id"]: t for t in table["taxonomy"]}
+    total, part, rate = doc._.records
+    for r in doc._.records:
+        assert r["indicator"] in tax and r["indicator_name"] == tax[r["indicator"]]["name_zh"]
+        assert r["indicator_unit"] == tax[r["indicator"]]["unit_family"] and 0.0 < r["indicator_score"] <= 1.0
+    assert total["indicator"] == "disputes.admin_review_cases"  # 行政复议 applications: the taxonomy's own example
+    assert (part["indicator"], part["indicator_score"]) == (total["indicator"], total["indicator_score"])  # 其中 takes its total's
+    assert rate["indicator"] == "other" or tax[rate["indicator"]]["unit_family"] == "%"
+    # saved with the pipeline, loaded from disk: the same output, no checkout file read
+    nlp.to_disk(tmp_path / "m")
+    again = spacy.load(tmp_path / "m")
+    doc2 = again.get_pipe("indicator_classifier")(_records_doc(again, text, [("455件", "收到行政复议申请", "件", None), ("120件", "维持", "件", "455件"), ("99%", "调解成功率", "%", None)]))
+    assert doc2._.records == doc._.records
+    assert (tmp_path / "m" / "indicator_classifier" / "model.json").exists()
+
+
+def test_component_without_its_table_names_the_file():
+    import spacy
+
+    nlp = spacy.blank("zh")
+    pipe = nlp.add_pipe("indicator_classifier")
+    with pytest.raises(ValueError, match="indicators.json"):
+        pipe(nlp.make_doc("x"))
+    with pytest.raises(ValueError, match=r"initialize.components.indicator_classifier.model"):
+        pipe.initialize(lambda: [], nlp=nlp, model=None)
+
+
+def test_record_features_read_parent_actor_and_cues_on_each_side():
+    from pipeline.components.indicate import Cues
+
+    cues = Cues(read_table("indicator_cues.json"))
+    assert {"legal_aid"} <= cues.fired("办理法律援助案件") and "consultation" not in cues.fired("办理法律援助案件")
+    assert cues.fired("") == set() and Cues({}).fired("调解") == set()
+    text = "（二）化解矛盾纠纷\n人民调解委员会调解纠纷120件，调解成功率达98%，其中法律援助案件5件。"
+    c0 = text.index("5件")
+    rec = {"count": {"start": c0, "end": c0 + 2}, "activity": {"text": "法律援助案件"}, "unit": "件", "section": "achievements",
+           "actor": "人民调解委员会", "parent": {"count": {"start": 0, "end": 1}, "activity": "调解纠纷"}}
+    f = record_features(text, rec, "件", cues)
+    assert {"has_parent", "has_actor", "p:调解", "p:纠纷", "cue=legal_aid", "left_cue=rate", "h:矛盾", "a:法", "a:法律援"} <= set(f)
+    assert "right_cue=rate" not in f and not any(k.startswith("r:") and "\n" in k for k in f)
+    c1 = text.index("120件")
+    f = record_features(text, {**rec, "count": {"start": c1, "end": c1 + 4}, "parent": None, "actor": None}, "件", cues)
+    assert "right_cue=rate" in f and "has_parent" not in f and "has_actor" not in f and "r:，" in f
+    assert record_features(text, rec, "件") == {k: v for k, v in record_features(text, rec, "件", cues).items() if "cue=" not in k}

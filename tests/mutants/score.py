@@ -176,6 +176,7 @@ def markdown(r: dict) -> str:
         "ranker": "`components/link.py`: " + ", ".join(f"`{f}`" for f in RANKER_FUNCTIONS[:4]),
         "clean": "`components/clean.py` (not in the target)",
         "features": "`components/features.py` (not in the target)",
+        "indicate": "`components/indicate.py` (not in the target: added after it was set)",
     }
     order = [g for g in (*TARGET, "clean", "features") if g in r["groups"]]
     for g in order:
