@@ -225,16 +225,18 @@ def count_normalizer_accuracy(records: Sequence[dict[str, Any]], text_of: dict[s
     return {f"{f}_acc": round(ok[f] / n, 4) if n else 0.0 for f in ("value", "unit", "approx")} | {"n": n}
 
 
-def records_pipeline() -> Any:
-    """A pipeline without NER: cleaning tokenizer + the record components (entities come from gold)."""
+def records_pipeline(components: Sequence[str] = RECORD_COMPONENTS, skip: Sequence[str] = ("ranker",)) -> Any:
+    """A pipeline without NER: cleaning tokenizer + record components (entities come from gold).
+
+    ``skip`` names tables left out (by default the ranker's: the linker's rules alone)."""
     import spacy
 
     from pipeline.learning.rule_files import initialize_components
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
-    for name in RECORD_COMPONENTS:
+    for name in components:
         nlp.add_pipe(name)
-    return initialize_components(nlp, skip=("ranker",))
+    return initialize_components(nlp, skip=skip)
 
 
 def link_from_gold(nlp: Any, ann: AnnotatedDoc) -> list[dict[str, Any]]:

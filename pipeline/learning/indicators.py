@@ -34,8 +34,9 @@ from typing import Any, Iterable, Optional, Sequence
 import srsly
 
 from pipeline.components.indicate import Cues, IndicatorModel, record_features
-from pipeline.labels import OTHER_INDICATOR
-from pipeline.learning.corpus import AnnotatedDoc, load_corpus
+from pipeline.labels import OTHER_INDICATOR, RECORD_COMPONENTS
+from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus
+from pipeline.learning.evaluate import link_from_gold, records_pipeline
 from pipeline.learning.rule_files import RULES_DIR, read_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,14 +61,18 @@ def unit_families() -> dict[str, list[str]]:
 
 
 class Labelled:
-    """One document: text, gold entities, and the indicator of each labelled COUNT."""
+    """One document: text, gold entities (as ``AnnotatedDoc.entities``), and the indicator of each labelled COUNT."""
 
-    def __init__(self, doc_id: str, text: str, entities: Sequence[tuple[int, int, str]], labels: dict[tuple[int, int], str]) -> None:
+    def __init__(self, doc_id: str, text: str, entities: Sequence[AnnSpan], labels: dict[tuple[int, int], str]) -> None:
         self.doc_id, self.text, self.entities, self.labels = doc_id, text, list(entities), labels
+
+    @classmethod
+    def of(cls, d: AnnotatedDoc) -> "Labelled":
+        return cls(d.doc_id, d.text, d.entities, dict(d.indicators))
 
 
 def seed_documents(paths: Iterable[Path] = (CORPUS,)) -> list[Labelled]:
-    return [Labelled(d.doc_id, d.text, [(s.start, s.end, s.label) for s in d.entities], dict(d.indicators)) for d in load_corpus(paths)]
+    return [Labelled.of(d) for d in load_corpus(paths)]
 
 
 def devset_documents(split: Optional[str]) -> list[Labelled]:
@@ -77,7 +82,7 @@ def devset_documents(split: Optional[str]) -> list[Labelled]:
     out = []
     for d in load_gold(split=split):
         labels = {(r["count"]["start"], r["count"]["end"]): r["indicator"] for r in d["records"] if r.get("indicator")}
-        out.append(Labelled(d["id"], d["text"], d["entities"], labels))
+        out.append(Labelled(d["id"], d["text"], [AnnSpan(*e) for e in d["entities"]], labels))
     return out
 
 
@@ -107,28 +112,12 @@ def import_seeds(seed_labels: Path, markup_dir: Path = CORPUS / "markup", raw_di
 _LINKER = None
 
 
-def linker():
-    """Blank pipeline with the shipped record components before the classifier (ranker included)."""
+def linked_records(doc: "Labelled") -> list[dict[str, Any]]:
+    """The records the shipped record components before the classifier (ranker included) make from gold entities."""
     global _LINKER
     if _LINKER is None:
-        import spacy
-
-        from pipeline.learning.rule_files import initialize_components
-
-        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
-        for name in ("count_normalizer", "report_structure", "record_linker"):
-            nlp.add_pipe(name)
-        _LINKER = initialize_components(nlp)
-    return _LINKER
-
-
-def linked_records(doc: Labelled) -> list[dict[str, Any]]:
-    nlp = linker()
-    d = nlp.make_doc(doc.text)
-    d.ents = [d.char_span(s, e, label=l) for s, e, l in doc.entities]
-    for _, proc in nlp.pipeline:
-        d = proc(d)
-    return d._.records
+        _LINKER = records_pipeline(components=[c for c in RECORD_COMPONENTS if c != "indicator_classifier"], skip=())
+    return link_from_gold(_LINKER, doc)
 
 
 @dataclass(frozen=True)
@@ -387,7 +376,7 @@ def retrain_table(docs: Sequence[AnnotatedDoc], out: Path, threshold: Optional[f
     dev study half where its texts are present; recipe and threshold stay the shipped table's."""
     shipped = read_table("indicators.json")
     recipe = Recipe(**shipped["recipe"])
-    labelled = [Labelled(d.doc_id, d.text, [(s.start, s.end, s.label) for s in d.entities], dict(d.indicators)) for d in docs if d.indicators]
+    labelled = [Labelled.of(d) for d in docs if d.indicators]
     labelled += devset_documents("study")
     texts = {d.doc_id: d.text for d in labelled}
     exs = examples(labelled)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pipeline.tables.export import OTHER_INDICATOR, atomic_path, pivot_rows, read_documents, record_rows
+from pipeline.tables.export import OTHER_INDICATOR, pivot_rows, read_documents, record_rows, write_text_atomic
 from pipeline.tables.review import DOC_PAGES_SUBDIR, REVIEW_SUBDIR, page_names
 
 DASHBOARD_SUBDIR = "dashboard"
@@ -578,11 +578,6 @@ def dashboard_page(specs: dict[str, Any], n_documents: int) -> str:
 """
 
 
-def _write(path: Path, content: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(content, encoding="utf-8")
-
-
 def write_dashboard(out_dir: Path, dest: Path | None = None) -> Path:
     """Write the dashboard of the extraction output in ``out_dir`` (default ``out_dir/dashboard``); returns index.html.
 
@@ -598,11 +593,11 @@ def write_dashboard(out_dir: Path, dest: Path | None = None) -> Path:
         if stale.name not in wanted:
             stale.unlink()
     for indicator, payload in indicators.items():
-        _write(data_dir / indicator_file(indicator), f"FAZHI.register({_script_json(indicator)}, {_script_json(payload)});\n")
-    _write(data_dir / OVERVIEW_FILE, f"FAZHI.overview = {_script_json(overview)};\n")
+        write_text_atomic(data_dir / indicator_file(indicator), f"FAZHI.register({_script_json(indicator)}, {_script_json(payload)});\n")
+    write_text_atomic(data_dir / OVERVIEW_FILE, f"FAZHI.overview = {_script_json(overview)};\n")
     bundle = dest / BUNDLE_FILE
     if not _bundle_is_current(bundle):  # bundling takes seconds; the same versions give the same file
-        _write(bundle, vega_bundle())
+        write_text_atomic(bundle, vega_bundle())
     index = dest / "index.html"
-    _write(index, dashboard_page(chart_specs(), len(docs)))
+    write_text_atomic(index, dashboard_page(chart_specs(), len(docs)))
     return index

@@ -438,6 +438,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise
 
 
+def write_text_atomic(path: Path, content: str) -> None:
+    """Write a UTF-8 text file through ``atomic_path``."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(content, encoding="utf-8")
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

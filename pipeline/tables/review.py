@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pipeline.tables.export import LABELS, ExportError, atomic_path, read_documents
+from pipeline.tables.export import LABELS, ExportError, read_documents, write_text_atomic
 
 LABEL_COLORS = {
     "MECHANISM": "#d8b4fe",
@@ -302,11 +302,6 @@ def index_page(docs: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
     return _page("fazhi review", body)
 
 
-def _write(path: Path, content: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(content, encoding="utf-8")
-
-
 def write_review(out_dir: Path, dest: Path | None = None) -> Path:
     """Write the review pages of the extraction output in ``out_dir`` (default ``out_dir/review``); returns index.html.
 
@@ -316,8 +311,8 @@ def write_review(out_dir: Path, dest: Path | None = None) -> Path:
     dest = Path(dest) if dest is not None else Path(out_dir) / REVIEW_SUBDIR
     names = page_names(docs)
     for doc, name in zip(docs, names):
-        _write(dest / DOC_PAGES_SUBDIR / name, document_page(out_dir, doc))
+        write_text_atomic(dest / DOC_PAGES_SUBDIR / name, document_page(out_dir, doc))
     index = dest / "index.html"
-    _write(index, index_page(docs, names))
+    write_text_atomic(index, index_page(docs, names))
     return index
 
