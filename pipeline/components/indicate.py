@@ -101,6 +101,15 @@ def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str], 
     return f
 
 
+def primary_families(unit_families: dict[str, list[str]]) -> dict[str, str]:
+    """Each unit's primary family: the first family that lists it (件 → 件, not 件次)."""
+    primary: dict[str, str] = {}
+    for fam, units in unit_families.items():
+        for u in units:
+            primary.setdefault(u, fam)
+    return primary
+
+
 class IndicatorModel:
     """The taxonomy, the units each family holds, and a linear model's weights (a JSON-able table)."""
 
@@ -111,7 +120,7 @@ class IndicatorModel:
         self.weights: dict[str, dict[str, float]] = data["weights"]  # feature → {class index: weight}
         self.intercept: list[float] = list(data["intercept"])
         self.threshold = float(data["threshold"])
-        self.unit_family = {u: fam for fam, units in data["unit_families"].items() for u in units}
+        self.unit_family = primary_families(data["unit_families"])
         self.family_units = {fam: set(units) for fam, units in data["unit_families"].items()}
         self.use_mask = bool(data.get("unit_mask", True))
         self.cues = Cues(data["cues"]) if data.get("cues") else None

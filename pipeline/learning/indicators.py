@@ -33,7 +33,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 import srsly
 
-from pipeline.components.indicate import Cues, IndicatorModel, record_features
+from pipeline.components.indicate import Cues, IndicatorModel, primary_families, record_features
 from pipeline.labels import OTHER_INDICATOR, RECORD_COMPONENTS
 from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus
 from pipeline.learning.evaluate import link_from_gold, records_pipeline
@@ -145,10 +145,7 @@ class Knowledge:
         self.taxonomy = read_taxonomy(taxonomy_dir)
         self.families = unit_families()
         self.cue_groups = {k: v for k, v in read_table("indicator_cues.json").items() if not k.startswith("_")}
-        self.primary: dict[str, str] = {}
-        for fam, units in self.families.items():
-            for u in units:
-                self.primary.setdefault(u, fam)
+        self.primary = primary_families(self.families)
 
     def cues(self, recipe: Recipe) -> Optional[Cues]:
         return Cues(self.cue_groups) if recipe.cues else None
