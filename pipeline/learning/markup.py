@@ -17,7 +17,8 @@ same line nearest the count::
     {"line": 9, "count": "2024年", "no_record": true, "reason": "threshold"}
 
 ``indicator`` (optional) is the record's comparable indicator (the taxonomy of
-``../shared/indicators``); it goes onto the record and onto its relation.
+``../shared/indicators``); it goes onto the record and onto its relation;
+``indicator_note`` (optional, the annotator's reason) goes onto the record.
 
 ``compile_markup`` turns the two into the corpus files: the doccano relation
 JSONL (entities, ACTIVITY spans, QUANTIFIES relations) and the gold records.
@@ -154,7 +155,7 @@ def compile_markup(doc_id: str, raw: str, markup: str, records_src: list[dict[st
                 "parent": parent,
                 "section": src["section"],
                 "sentence": raw[s0:s1],
-                **({"indicator": src["indicator"]} if src.get("indicator") else {}),
+                **{k: src[k] for k in ("indicator", "indicator_note") if src.get(k)},
             }
         )
     missing = [s for s in spans if s.label == "COUNT" and (s.start, s.end) not in covered]
