@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.learning.devset import DEVSET, build_texts, clean_excerpt, compile_standoff, load_gold, read_documents, sha256_text, url_is_reserved
+from pipeline.learning.devset import DEVSET, build_texts, clean_excerpt, compile_standoff, load_gold, read_documents, register, sha256_text, url_is_reserved
 from pipeline.learning.markup import MarkupError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +67,23 @@ def test_rebuild_detects_a_changed_page(tmp_path):
     assert build_texts(root) == [("x-jiedao-2023", "ok")]
     (root / "pages" / "x-jiedao-2023.excerpt.txt").write_text("清波街道的报告。\n", encoding="utf-8")
     assert build_texts(root) == [("x-jiedao-2023", "MISMATCH")]
+
+
+def test_register_keeps_absent_pages_and_adds_to_study(tmp_path):
+    """A document whose page is not on this machine keeps its entry; a later addition goes to study, whatever its hash says."""
+    root = _dev_tree(tmp_path, "清波街道报告。\n", "⟦清波街道|I⟧报告。\n", [])
+    build_texts(root)
+    old = {"id": "a-old-2022", "url": "https://x/1", "split": "test", "sha256": "0" * 64, "chars": 9}
+    (root / "documents.jsonl").write_text(json.dumps(old) + "\n", encoding="utf-8")
+    (root / "pages" / "x-jiedao-2023.meta.json").write_text(
+        json.dumps({"url": "https://x/2", "province": "浙江省", "issuer_kind": "street", "issuer": "清波街道", "year": 2023}), encoding="utf-8"
+    )
+    # x-jiedao-2023's hash would draw it into the test half (documented draw of the first 47)
+    assert int(hashlib.sha256(b"x-jiedao-2023").hexdigest(), 16) % 2 == 1
+    docs = {d["id"]: d for d in register(root)}
+    assert docs["a-old-2022"] == old
+    assert docs["x-jiedao-2023"]["split"] == "study" and docs["x-jiedao-2023"]["sha256"] == sha256_text("清波街道报告。\n")
+    assert [d["id"] for d in read_documents(root)] == ["a-old-2022", "x-jiedao-2023"]
 
 
 def test_markup_that_changes_the_text_is_refused(tmp_path):

@@ -95,27 +95,33 @@ def _split_of(doc_id: str) -> str:
 
 
 def register(root: Path = DEVSET) -> list[dict[str, Any]]:
-    """Write ``documents.jsonl`` from the pages' meta files and the cleaned texts (keeps existing splits)."""
+    """Write ``documents.jsonl`` from the pages' meta files and the cleaned texts.
+
+    Registered documents keep their entry (split included) whether or not their
+    page is on this machine. The split was drawn once, for the first 47
+    documents (``_split_of``); documents registered after it go to ``study``,
+    so the test half stays frozen.
+    """
     known = {d["id"]: d for d in read_documents(root)}
-    docs = []
+    docs = dict(known)
     for meta_path in sorted((root / "pages").glob("*.meta.json")):
         doc_id = meta_path.name[: -len(".meta.json")]
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         text = (root / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8")
-        entry = {
+        docs[doc_id] = {
             "id": doc_id,
             "url": meta["url"],
             "province": meta["province"],
             "issuer_kind": meta["issuer_kind"],
             "issuer": meta.get("issuer"),
             "year": meta.get("year"),
-            "split": known.get(doc_id, {}).get("split") or _split_of(doc_id),
+            "split": known.get(doc_id, {}).get("split") or ("study" if known else _split_of(doc_id)),
             "sha256": sha256_text(text),
             "chars": len(text),
         }
-        docs.append(entry)
-    (root / "documents.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    return docs
+    out = [docs[k] for k in sorted(docs)]
+    (root / "documents.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out), encoding="utf-8")
+    return out
 
 
 def compile_standoff(doc_id: str, root: Path = DEVSET, markup_dir: str = "markup") -> dict[str, Any]:
