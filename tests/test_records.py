@@ -256,3 +256,29 @@ def test_issuer_is_the_source_text(nlp_blank):
     """The cleaner makes brackets full-width for the rules; the issuer keeps the report's own characters."""
     doc = nlp_blank("高新区(新市区)人民政府2024年法治政府建设工作报告\n2024年，我区坚持依法行政。")
     assert doc._.issuer == "高新区(新市区)人民政府"
+
+
+def test_link_second_measure_after_a_separator_shares_the_activity(nlp_blank):
+    """考法3场、278人次: the second count measures the same activity (not the bare verb 组织)."""
+    got = link(nlp_blank, "组织开展集中考法、任前考法3场、278人次。", [("COUNT", "3场"), ("COUNT", "278人次")])
+    assert [g[0] for g in got] == ["组织开展集中考法、任前考法"] * 2
+
+
+def test_link_participation_verb_after_the_count_takes_the_previous_object(nlp_blank):
+    got = link(nlp_blank, "全年开展法治讲座5场，共计300余人次参加。", [("COUNT", "5场"), ("COUNT", "300余人次")])
+    assert [g[0] for g in got] == ["开展法治讲座", "参加法治讲座"]
+
+
+def test_link_institution_opening_with_a_filler_word_is_the_actor(nlp_blank):
+    """街道 is a filler (街道开展…), but 街道综合执法队 is a named actor and is kept whole."""
+    got = link(nlp_blank, "街道综合执法队查处违法案件41起。", [("INSTITUTION", "街道综合执法队"), ("COUNT", "41起")])
+    assert got == [("查处违法案件", "41起", "街道综合执法队", None)]
+
+
+def test_ranked_activity_drops_leading_fillers(nlp_blank):
+    """Whatever candidate the ranker prefers, 全年/其中 do not open an activity (the rules drop them too)."""
+    from pipeline.learning.rule_files import read_table
+
+    nlp_blank.get_pipe("record_linker").ranker = read_table("activity_ranker.json")
+    got = link(nlp_blank, "全年实施行政处罚12起，其中简易程序8起。", [("COUNT", "12起"), ("COUNT", "8起")])
+    assert [(g[0], g[3]) for g in got] == [("实施行政处罚", None), ("简易程序", "实施行政处罚")]

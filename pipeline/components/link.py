@@ -73,6 +73,7 @@ class ActivityRules:
         self.roles = sorted(data["roles"], key=len, reverse=True)
         self.count_first_max = int(data["count_first_max_chars"])
         self.max_chars = int(data["max_activity_chars"])
+        self.verbs_after_count = sorted(data.get("verbs_after_count", []), key=len, reverse=True)
 
     def verb_at(self, s: str, i: int) -> str | None:
         for v in self.verbs:
@@ -169,11 +170,15 @@ def link_records(
             seg, seg_start = seg[cut:], seg_start + cut
         stripped = seg.lstrip()
         seg_start, seg = seg_start + len(seg) - len(stripped), stripped
-        seg, seg_start = _strip_left(seg, seg_start, rules.fillers)
+        # an institution that opens the clause is the actor, even when it starts with a filler word (街道综合执法队)
+        at = bisect_left(inst_starts, seg_start)
+        lead = next((e for e in institutions[at : at + 1] if e.start == seg_start and e.end < seg_start + len(seg)), None)
+        if lead is None:
+            seg, seg_start = _strip_left(seg, seg_start, rules.fillers)
+            at = bisect_left(inst_starts, seg_start)
+            lead = next((e for e in institutions[at : at + 2] if e.start == seg_start and e.end < seg_start + len(seg)), None)
         # actor: an institution or a role before the first verb
         actor = None
-        at = bisect_left(inst_starts, seg_start)
-        lead = next((e for e in institutions[at : at + 2] if e.start == seg_start and e.end < seg_start + len(seg)), None)
         role_m = next((m for r in rules.roles if (m := re.match(r"^.{0,3}?" + re.escape(r), seg)) and len(seg) > m.end()), None)
         if lead or role_m:
             actor = text[lead.start : lead.end] if lead else role_m.group(0)
@@ -209,8 +214,15 @@ def link_records(
             verb = rules.verb_at(seg, 0)
             obj = seg[len(verb) :] if verb else seg
             listed = re.search(r"等([^、，]{1,4})$", seg)
-            if not seg and prev is not None and prev["count"]["end"] == c.start:
-                # 接待信访8批次8人次: a second measure of the same activity
+            # nothing but separators and qualifiers between the previous count and this one
+            joined = prev is not None and not text[prev["count"]["end"] : clause_start].strip(COORD + "，,和及 ")
+            after_verb = next((v for v in rules.verbs_after_count if text.startswith(v, c.end)), None)
+            if not seg and joined and after_verb and prev["_object"]:
+                # 开展法治讲座5场，共计300余人次参加 → 参加法治讲座
+                activity, verb, obj = after_verb + prev["_object"], after_verb, prev["_object"]
+                ev_start, ev_end = c.end, c.end + len(after_verb)
+            elif not seg and joined:
+                # 接待信访8批次8人次, 考法3场、278人次: a second measure of the same activity
                 activity, verb, obj = prev["activity"]["text"], prev["_verb"], prev["_object"]
                 ev_start, ev_end = prev["activity"]["start"], prev["activity"]["end"]
             elif verb and listed:
@@ -366,8 +378,14 @@ def rank_activities(text: str, records: list[dict[str, Any]], rules: ActivityRul
             score = model["intercept"] + sum(w.get(k, 0.0) * v for k, v in f.items())
             if score > best_score:
                 best, best_score = (act, start, end), score
-        out.append(rec if best is None else {**rec, "activity": {"text": best[0], "start": best[1], "end": best[2]}})
+        out.append(rec if best is None else {**rec, "activity": chosen_activity(best[0], best[1], best[2], rules)})
     return out
+
+
+def chosen_activity(act: str, start: int, end: int, rules: ActivityRules) -> dict[str, Any]:
+    """A ranked candidate as the record's activity: leading fillers (全年, 其中 …) dropped, as the rules drop them."""
+    bare, bare_start = _strip_left(act, start, rules.fillers)
+    return {"text": bare, "start": bare_start if end > start else start, "end": end}
 
 
 @registry.misc("fazhi.activity_ranker.v1")

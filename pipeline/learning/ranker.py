@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import srsly
 
 from pipeline.components.clean import clean_text
-from pipeline.components.link import ActivityRules, Ent, candidates, char_f1, features, link_records
+from pipeline.components.link import ActivityRules, Ent, candidates, char_f1, chosen_activity, features, link_records
 from pipeline.learning.corpus import AnnotatedDoc, load_corpus, load_gold_records
 from pipeline.learning.evaluate import score_records
 from pipeline.learning.rule_files import read_table
@@ -85,7 +85,7 @@ def compare_loro(corpus: list[Path]) -> dict[str, Any]:
                 continue
             probs = clf.predict_proba(vec.transform([f for f, _, _ in cands]))[:, 1]
             best = max(range(len(cands)), key=lambda i: probs[i])
-            ranked_preds.append({**rec, "activity": {**rec["activity"], "text": cands[best][1]}})
+            ranked_preds.append({**rec, "activity": chosen_activity(cands[best][1], 0, 0, rules)})
         g = gold.get(held, [])
         folds.append(
             {
