@@ -290,15 +290,20 @@ def test_ranker_takes_the_best_scored_candidate():
 
     rules = _rules()
     assert activity_ranker_v1() is rank_activities
-    text = "全年共召开工委会48次。"
+    text = "按期召开工委会48次。"
     c0 = text.index("48次")
-    rec = {"count": {"start": c0, "end": c0 + 3}, "value": 48, "activity": {"text": "召开工委会", "start": 3, "end": 8}, "actor": None}
+    rec = {"count": {"start": c0, "end": c0 + 3}, "value": 48, "activity": {"text": "召开工委会", "start": 2, "end": 7}, "actor": None}
     clause_wins = {"intercept": 0.0, "weights": {"kind=clause": 2.0, "kind=rule": 1.0}}
     rule_wins = {"intercept": -5.0, "weights": {"kind=clause": -1.0, "kind=rule": 0.5}}
     (a,) = rank_activities(text, [rec], rules, clause_wins)
     (b,) = rank_activities(text, [rec], rules, rule_wins)
-    assert a["activity"] == {"text": "全年共召开工委会", "start": 0, "end": 8}
-    assert b["activity"] == {"text": "召开工委会", "start": 3, "end": 8}
+    assert a["activity"] == {"text": "按期召开工委会", "start": 0, "end": 7}
+    assert b["activity"] == {"text": "召开工委会", "start": 2, "end": 7}
+    # the chosen clause loses its leading fillers (全年, 共), as the rules' activity does
+    filler_text = "全年共召开工委会48次。"
+    f0 = filler_text.index("48次")
+    (f,) = rank_activities(filler_text, [dict(rec, count={"start": f0, "end": f0 + 3}, activity={"text": "召开工委会", "start": 3, "end": 8})], rules, clause_wins)
+    assert f["activity"] == {"text": "召开工委会", "start": 3, "end": 8}
     assert {k: v for k, v in a.items() if k != "activity"} == {k: v for k, v in rec.items() if k != "activity"}
     # overlap with the rule's activity is a feature: the rule (overlap 1.0) beats the clause (0.8) under its weight
     (d,) = rank_activities(text, [rec], rules, {"intercept": 0.0, "weights": {"overlap_rule": 5.0, "kind=clause": 0.5}})

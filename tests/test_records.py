@@ -282,3 +282,20 @@ def test_ranked_activity_drops_leading_fillers(nlp_blank):
     nlp_blank.get_pipe("record_linker").ranker = read_table("activity_ranker.json")
     got = link(nlp_blank, "全年实施行政处罚12起，其中简易程序8起。", [("COUNT", "12起"), ("COUNT", "8起")])
     assert [(g[0], g[3]) for g in got] == [("实施行政处罚", None), ("简易程序", "实施行政处罚")]
+
+
+@pytest.mark.parametrize(
+    "text, issuer",
+    [
+        # the unit's party committee and government named as a pair
+        ("法治政府建设情况报告\n今年以来，梅林街道党工委、办事处高度重视法治政府建设工作。\n一、主要工作", "梅林街道"),
+        ("2024年法治政府建设工作报告\n一、主要工作及成效\n（一）加强组织领导。石门县委、县政府高度重视法治政府建设。", "石门县"),
+        # a sentence of the first paragraph opening with the unit
+        ("关于2023年度法治政府建设情况的报告\n石门县人民政府始终坚持以习近平法治思想为指导，全面推进依法行政。", "石门县人民政府"),
+        ("2023年度法治政府建设工作情况报告\n2023年是全面贯彻党的二十大精神的开局之年。石门县坚持以习近平法治思想为指导。", "石门县"),
+        # the higher levels' pair is not the issuer; a self-reference alone gives null
+        ("2024年法治政府建设工作报告\n2024年，我局在市委、市政府的坚强领导下坚持依法行政。按照市委、市政府部署，现将我局情况报告如下。", None),
+    ],
+)
+def test_issuer_from_the_units_pair_and_first_paragraph(text, issuer):
+    assert find_issuer(text, RULES) == issuer

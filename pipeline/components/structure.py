@@ -56,6 +56,16 @@ class StructureRules:
             r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
             r"([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?=" + followers + r")"
         )
+        # the unit's own party committee and government named as a pair (梅林街道党工委、办事处, 石门县委、县政府)
+        places = data.get("issuer_pair_places", "(?!)")
+        self.pair_re = re.compile(
+            r"(?:^|\n|[，,。：:；;])(?:中共)?([\u4e00-\u9fff]{2,20}?" + places + r")(?:党工委|党委|委)[、和与及](?:街道)?(?:办事处|[区县市镇乡旗]?(?:人民)?政府)"
+        )
+        # the first paragraph after the title opening with the unit (石门县人民政府始终坚持…)
+        self.first_paragraph_re = re.compile(
+            r"(?:中共)?([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?:党工委|党委)?(?=" + followers + r")"
+        )
+        self.not_before = tuple(data.get("issuer_not_after_delimiter", []))
         self.date_re = re.compile(data["signature_date"])
 
     def classify_heading(self, heading: str, year: int | None) -> str | None:
@@ -158,9 +168,20 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
         name = _unit_name(m.group(1), rules)
         if name:
             return name
-    for m in rules.opening_re.finditer(text[: min(len(text), after + 600)]):
+    window = text[: min(len(text), after + 600)]
+    for m in rules.opening_re.finditer(window):
         name = _unit_name(m.group(1), rules)
         if name:
+            return name
+    first = re.match(r"\s*(.*)", text[after:]).group(1)
+    for sentence in re.split(r"(?<=[。；])", first)[:3]:
+        m = rules.first_paragraph_re.match(sentence)
+        name = _unit_name(m.group(1), rules) if m else None
+        if name:
+            return name
+    for m in rules.pair_re.finditer(window, after):
+        name = _unit_name(m.group(1), rules)
+        if name and not name.startswith(rules.not_before):
             return name
     return None
 
