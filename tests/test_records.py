@@ -13,6 +13,7 @@ import srsly
 # (span, text before, text after, value, unit, approx) — forms taken from the corpus, plus variants
 COUNT_FORMS = [
     ("2400余人次", "实现考法", "；", 2400, "人次", "more_than"),
+    ("240 余人次", "培训", "。", 240, "人次", "more_than"),  # a typeset space after the digits
     ("2000余册", "学习纲要》", "；", 2000, "册", "more_than"),
     ("495件", "政府文件", "，", 495, "件", None),
     ("173件次", "审核意见", "，", 173, "件次", None),

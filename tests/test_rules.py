@@ -71,6 +71,8 @@ def labelled(ents: list[Pred], label: str) -> list[str]:
         ("每季度召开一次矛盾调解工作总结会。", ["一次"]),
         ("每个社区设置一个警务室。", ["一个"]),
         ("开展四轮行政执法监督检查。", ["四轮"]),
+        # a space between digits and unit, as PDF and CMS typesetting leave it
+        ("全年共调解矛盾纠纷 121 件，办件 1.3 万件，培训 240 余人次。", ["121 件", "1.3 万件", "240 余人次"]),
     ],
 )
 def test_rules_count_positive(nlp, text, counts):
@@ -89,6 +91,7 @@ def test_rules_count_positive(nlp, text, counts):
         "1.建设社会矛盾预防机制；（一）加强领导；一是强化学习。",
         "多次召开会议，多家单位参加。",
         "深化行政执法三项制度。",
+        "第 3 次会议，2024 年 12 月。",
     ],
 )
 def test_rules_count_negative(nlp, text):

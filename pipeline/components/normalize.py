@@ -63,7 +63,7 @@ def _tidy(v: float) -> float | int:
 def read_count(text: str, before: str, after: str, tables: dict) -> CountReading:
     """Normalise one COUNT span's text, with the text just before and after it (``tables``: count_units.json)."""
     t = tables
-    m = NUM_RE.match(text.strip())
+    m = NUM_RE.match(re.sub(r"(?<=[0-9０-９])[ \u00a0\u3000]", "", text.strip(), count=1))  # 121 件 reads as 121件
     if not m:
         return CountReading(None, text, None)
     try:

@@ -80,6 +80,7 @@ class StructureRules:
         return None
 
 
+BREADCRUMB_RE = re.compile(r"[>＞»]|当前位置|首页")  # a site's navigation path that names the report's column
 REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报告|总结)")
 TITLE_SCAN_LINES = 20
 
@@ -95,7 +96,7 @@ def find_title(text: str) -> tuple[list[str], int]:
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
     for k, (s, e) in enumerate(lines[:TITLE_SCAN_LINES]):
         line = text[s:e].strip()
-        if len(line) < 80 and REPORT_TITLE_RE.search(line) and not re.search(r"[。；]", line):
+        if len(line) < 80 and REPORT_TITLE_RE.search(line) and not re.search(r"[。；]", line) and not BREADCRUMB_RE.search(line):
             first = k
             while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
                 first -= 1
@@ -126,24 +127,52 @@ def _unit_name(candidate: str, rules: StructureRules) -> str | None:
 
 
 def _from_title(title: list[str], rules: StructureRules) -> str | None:
+    """The unit named by the title lines; of a party committee and a government issuing together, the government."""
+    names = []
     for i, line in enumerate(title):
-        m = YEAR_RE.search(line)
-        if m:
-            name = _unit_name(line[: m.start()], rules)
-            if name:
-                return name
-            after = re.match(r"[度]?(?:年度)?([\u4e00-\u9fff（）()]{2,30}?)(?:关于)?(?:法治|依法行政|推进|全面)", line[m.end() :])
-            name = _unit_name(after.group(1), rules) if after else None
-            if name:
-                return name
-        name = _unit_name(re.split(r"关于|法治", line)[0], rules) if ("关于" in line or "法治" in line) else None
-        if name and (i < len(title) - 1 or "关于" in line):
+        name = _title_line_name(title, i, line, rules)
+        if name:
+            names.append(name)
+    own = [n for n in names if not PARTY_RE.search(n)]
+    return (own or names or [None])[0]
+
+
+PARTY_RE = re.compile(r"^中共|(?:党委|党工委|党组|委员会)$")
+
+
+def _title_line_name(title: list[str], i: int, line: str, rules: StructureRules) -> str | None:
+    """The unit named by title line ``i`` (before its year, before 关于/法治, or a short line above the title), else None."""
+    m = YEAR_RE.search(line)
+    if m:
+        name = _unit_name(line[: m.start()], rules)
+        if name:
             return name
-        if i < len(title) - 1:
-            name = _unit_name(line, rules)
-            if name:
-                return name
+        after = re.match(r"[度]?(?:年度)?([\u4e00-\u9fff（）()]{2,30}?)(?:关于)?(?:法治|依法行政|推进|全面)", line[m.end() :])
+        name = _unit_name(after.group(1), rules) if after else None
+        if name:
+            return name
+    name = _unit_name(re.split(r"关于|法治", line)[0], rules) if ("关于" in line or "法治" in line) else None
+    if name and (i < len(title) - 1 or "关于" in line):
+        return name
+    if i < len(title) - 1:
+        name = _unit_name(line, rules)
+        if name:
+            return name
     return None
+
+
+def _opening_sentences(text: str, after: int) -> list[str]:
+    """The first sentences of the first paragraph after the title (past date and document-number lines).
+
+    Without a report title line the first line may itself be that paragraph.
+    """
+    title, _ = find_title(text)
+    start = after if title and REPORT_TITLE_RE.search(title[-1]) else 0
+    for line in text[start:].split("\n")[:6]:
+        line = line.strip()
+        if len(line) >= 30 and re.search(r"[，,。]", line):
+            return re.split(r"(?<=[。；])", line)[:3]
+    return []
 
 
 def find_issuer(text: str, rules: StructureRules) -> str | None:
@@ -173,8 +202,7 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
         name = _unit_name(m.group(1), rules)
         if name:
             return name
-    first = re.match(r"\s*(.*)", text[after:]).group(1)
-    for sentence in re.split(r"(?<=[。；])", first)[:3]:
+    for sentence in _opening_sentences(text, after):
         m = rules.first_paragraph_re.match(sentence)
         name = _unit_name(m.group(1), rules) if m else None
         if name:

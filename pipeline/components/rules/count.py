@@ -24,7 +24,10 @@ class CountRules(RuleTable):
     def __post_init__(self) -> None:
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
         num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*)"
-        self.pattern = re.compile(num + r"(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + _alternation(self.units) + ")")
+        # one space may part Arabic digits from the rest (121 件, 1.3 万件, 240 余人次: PDF and CMS typesetting)
+        self.pattern = re.compile(
+            num + r"(?:(?<=\d)[ \u00a0\u3000](?=[余多十百千万亿\u4e00-\u9fff%]))?(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + _alternation(self.units) + ")"
+        )
         self.hotline = re.compile(self.hotline_regex)
 
 
@@ -35,7 +38,7 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
     for m in r.pattern.finditer(text):
         s, e = m.span()
         num, unit = m.group("num"), m.group("unit")
-        before = text[max(0, s - 2) : s]
+        before = text[max(0, s - 3) : s].rstrip(" \u00a0\u3000")[-2:]  # 第 3 次 is an ordinal too
         prev = before[-1:] if before else ""
         if any(before.endswith(p) for p in r.ordinal_prefixes):
             continue
