@@ -126,3 +126,23 @@ def test_entity_swap_moves_spans():
 def test_issuer_as_written_or_null(text, issuer):
     rules = StructureRules(read_table("sections.json"))
     assert find_issuer(text, rules) == issuer
+
+
+@pytest.mark.parametrize(
+    "text, model_span, kept",
+    [
+        # a place name from the gazetteer (a county no seed report names) opening a model span
+        ("建立蒙城县“5+N”矛盾化解会商机制。", "蒙城县“5+N”矛盾化解会商机制", "“5+N”矛盾化解会商机制"),
+        # owner and level words (guideline M10)
+        ("推进乡镇法治审核机制建设。", "乡镇法治审核机制", "法治审核机制"),
+        ("落实区级图书馆总分馆制度。", "区级图书馆总分馆制度", "图书馆总分馆制度"),
+        # an owner word that is a conjunct stays (fatou-jiedao-2023)
+        ("健全街道和社区矛盾化解一体化建设工作机制。", "街道和社区矛盾化解一体化建设工作机制", "街道和社区矛盾化解一体化建设工作机制"),
+    ],
+)
+def test_model_mechanism_loses_its_owner_prefix(nlp_rules, text, model_span, kept):
+    doc = nlp_rules.make_doc(text)
+    start = text.index(model_span)
+    doc.ents = [doc.char_span(start, start + len(model_span), label="MECHANISM")]
+    doc = nlp_rules.get_pipe("entity_rules")(doc)
+    assert [(e.text, e.label_) for e in doc.ents if e.label_ == "MECHANISM"] == [(kept, "MECHANISM")]

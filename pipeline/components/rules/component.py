@@ -157,6 +157,18 @@ def _unbalanced(span_text: str) -> bool:
     return any(span_text.count(a) != span_text.count(b) for a, b in QUOTE_PAIRS)
 
 
+def _without_owner(e: Ent, text: str, places: PlaceIndex, owners: Sequence[str], keep: int = 3) -> Ent:
+    """``e`` without leading place names and owner words (蒙城县‘5+N’…机制 → ‘5+N’…机制), if ``keep`` characters remain."""
+    s = e[0]
+    while True:
+        place_end = next((b for a, b in places.spans if a == s), None)
+        word = next((w for w in owners if text.startswith(w, s)), None)
+        nxt = place_end if place_end is not None else (s + len(word) if word else None)
+        if nxt is None or e[1] - nxt < keep or text[nxt] in "和与及、":  # 街道和社区…机制: a conjunct, not an owner
+            return (s, e[1], e[2])
+        s = nxt
+
+
 def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None) -> list[Ent]:
     """The repaired entity list for ``text`` given the model's entities (character offsets)."""
     fam = t.families
@@ -210,7 +222,12 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
         if (hit and fix) or (not hit and add):
             taken.append(cand)
             ents = [e for e in ents if not _overlaps(cand, e)]
-    return sorted(set(accepted + taken + ents))
+    out = accepted + taken + ents
+    if fam["mechanism_fix"]:
+        # owner prefixes stay out (guideline M10): a place name or an owner/level word opening a MECHANISM
+        owner_places = PlaceIndex(index, t.institution)
+        out = [_without_owner(e, text, owner_places, t.mechanism.owner_prefixes) if e[2] == "MECHANISM" else e for e in out]
+    return sorted(set(out))
 
 
 @Language.factory(
