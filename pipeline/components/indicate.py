@@ -134,7 +134,10 @@ class IndicatorModel:
         """Can an indicator hold a count in ``unit``? (unknown units constrain nothing)"""
         if not self.use_mask or indicator == OTHER_INDICATOR or not unit or unit not in self.unit_family:
             return True
-        fam = self.taxonomy.get(indicator, {}).get("unit_family")
+        entry = self.taxonomy.get(indicator, {})
+        if "units" in entry:  # the family's units and those the taxonomy's include note lists
+            return unit in entry["units"]
+        fam = entry.get("unit_family")
         return fam not in self.family_units or unit in self.family_units[fam]
 
     def probabilities(self, feats: dict[str, float], unit: Optional[str]) -> list[float]:

@@ -56,6 +56,16 @@ def read_taxonomy(directory: Path = TAXONOMY_DIR) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def indicator_units(indicator: dict[str, Any], families: dict[str, list[str]]) -> list[str]:
+    """The units an indicator holds: its family's, plus those its ``include`` note lists
+    (``Units 项/个``, ``（份 = one leader each）``): services.facilitated_items counts 个 too."""
+    units = list(families.get(indicator.get("unit_family") or "", []))
+    include = indicator.get("include", "")
+    listed = [u for m in re.finditer(r"Units? ([^.;]+)", include) for u in re.split(r"[/、,]", m.group(1))]
+    listed += [u for m in re.finditer(r"[（(]([^（）()=]{1,3}?) ?= ?one", include) for u in re.split(r"[/、]", m.group(1))]
+    return units + [u.strip() for u in listed if u.strip() and u.strip() not in units]
+
+
 def unit_families() -> dict[str, list[str]]:
     return {k: v for k, v in read_table("indicator_units.json").items() if not k.startswith("_")}
 
@@ -217,7 +227,7 @@ def fit(exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: 
         if col:
             weights[str(name)] = col
     return {
-        "taxonomy": [{k: t[k] for k in ("id", "domain", "name_zh", "unit_family")} for t in know.taxonomy],
+        "taxonomy": [{**{k: t[k] for k in ("id", "domain", "name_zh", "unit_family")}, "units": indicator_units(t, know.families)} for t in know.taxonomy],
         "unit_families": know.families,
         "unit_mask": recipe.unit_mask,
         "inherit_parent": recipe.inherit_parent,
@@ -275,13 +285,37 @@ def choose_threshold(table: dict[str, Any], exs: Sequence[Example], texts: dict[
     """The threshold with the best accuracy on ``exs`` among those whose ``other`` precision is at least
     OTHER_PRECISION_FLOOR (all thresholds if none is); ties go to the lower threshold."""
     gold = [lab for _, _, lab in exs]
-    tried = [(t, scores(gold, predict(table, exs, texts, t))) for t in THRESHOLDS]
+    return _best_threshold([(t, scores(gold, predict(table, exs, texts, t))) for t in THRESHOLDS])
+
+
+def _best_threshold(tried: list[tuple[float, dict[str, Any]]]) -> tuple[float, dict[str, Any]]:
     ok = [(t, s) for t, s in tried if (s["other_precision"] or 0.0) >= OTHER_PRECISION_FLOOR] or tried
     best = ok[0]
     for t, s in ok[1:]:
         if s["accuracy"] > best[1]["accuracy"]:
             best = (t, s)
     return best
+
+
+def _study_folds(seed_exs: Sequence[Example], study_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, folds: int = 4):
+    """(table trained on the seeds + the other study folds, the held-out fold's examples), by document."""
+    docs = sorted({d for d, _, _ in study_exs})
+    for k in range(folds):
+        held = set(docs[k::folds])
+        table = fit(list(seed_exs) + [e for e in study_exs if e[0] not in held], texts, know, recipe)
+        yield table, [e for e in study_exs if e[0] in held]
+
+
+def choose_threshold_cv(seed_exs: Sequence[Example], study_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, folds: int = 4) -> tuple[float, dict[str, Any]]:
+    """``choose_threshold`` on cross-validated study predictions: each study fold scored by a table trained
+    on the seeds and the other folds, as the final table (seeds + study) meets a new report."""
+    fold_tables = list(_study_folds(seed_exs, study_exs, texts, know, recipe, folds))
+    gold = [lab for _, test in fold_tables for _, _, lab in test]
+    tried = []
+    for t in THRESHOLDS:
+        pred = [p for table, test in fold_tables for p in predict(table, test, texts, t)]
+        tried.append((t, scores(gold, pred)))
+    return _best_threshold(tried)
 
 
 def loro(seed_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, threshold: float) -> dict[str, Any]:
@@ -300,13 +334,9 @@ def loro(seed_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, re
 
 def study_cv(seed_exs: Sequence[Example], study_exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: Recipe, threshold: float, folds: int = 4) -> dict[str, Any]:
     """The shipped recipe estimated on the study half: train on the seeds + the other study folds (by document)."""
-    docs = sorted({d for d, _, _ in study_exs})
     gold, pred = [], []
-    for k in range(folds):
-        held = set(docs[k::folds])
-        table = fit(list(seed_exs) + [e for e in study_exs if e[0] not in held], texts, know, recipe, threshold)
-        test = [e for e in study_exs if e[0] in held]
-        pred += predict(table, test, texts)
+    for table, test in _study_folds(seed_exs, study_exs, texts, know, recipe, folds):
+        pred += predict(table, test, texts, threshold)
         gold += [lab for _, _, lab in test]
     return scores(gold, pred)
 
@@ -357,11 +387,11 @@ def compare(out: Optional[Path] = None, grid: Sequence[Recipe] = GRID) -> dict[s
 
 
 def build(out: Path, recipe: Recipe = SHIPPED) -> dict[str, Any]:
-    """``make indicators``: threshold chosen seeds → study half, final model on seeds + study half."""
+    """``make indicators``: threshold chosen on cross-validated study predictions, final model on seeds + study half."""
     data = Data()
     if not data.study_exs:
         raise SystemExit("error: no dev-set study texts: rebuild them first (python -m pipeline.learning.devset build; corpus/devset/README.md)")
-    t, tuned = choose_threshold(fit(data.seed_exs, data.texts, data.know, recipe), data.study_exs, data.texts)
+    t, tuned = choose_threshold_cv(data.seed_exs, data.study_exs, data.texts, data.know, recipe)
     table = fit(data.seed_exs + data.study_exs, data.texts, data.know, recipe, t)
     table["trained_on"] = {"seed_records": len(data.seed_exs), "study_records": len(data.study_exs)}
     srsly.write_json(out, table)
