@@ -300,3 +300,20 @@ def test_ranked_activity_drops_leading_fillers(nlp_blank):
 )
 def test_issuer_from_the_units_pair_and_first_paragraph(text, issuer):
     assert find_issuer(text, RULES) == issuer
+
+
+def test_link_short_insertion_in_brackets_is_part_of_the_name(nlp_blank):
+    """乡(镇)公共法律服务工作站: the brackets of a short insertion inside a name do not end the clause."""
+    got = link(nlp_blank, "建成乡(镇)公共法律服务工作站13个，村(社区)公共法律服务工作室109个。", [("COUNT", "13个"), ("COUNT", "109个")])
+    assert [g[0] for g in got] == ["建成乡（镇）公共法律服务工作站", "村（社区）公共法律服务工作室"]  # brackets read full-width
+    # a heading number in brackets still ends a clause
+    assert link(nlp_blank, "（二）召开专题会议5次。", [("COUNT", "5次")])[0][0] == "召开专题会议"
+
+
+def test_ranker_keeps_the_rules_distribution_over_items(nlp_blank):
+    """报备率、及时率、规范率均达100%: one record per item, not three copies of the ranker's clause."""
+    from pipeline.learning.rule_files import read_table
+
+    nlp_blank.get_pipe("record_linker").ranker = read_table("activity_ranker.json")
+    got = link(nlp_blank, "行政规范性文件报备率、及时率、规范率均达100%。", [("COUNT", "100%")])
+    assert [g[0] for g in got] == ["行政规范性文件报备率", "及时率", "规范率"]

@@ -117,6 +117,15 @@ def _strip_left(seg: str, offset: int, words: Sequence[str]) -> tuple[str, int]:
     return seg, offset
 
 
+INSERT_RE = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([\u4e00-\u9fff]{1,3})[)）](?=[\u4e00-\u9fff])")
+
+
+def scan_text(text: str) -> str:
+    """``text`` with the brackets of short insertions inside a name (乡(镇)工作站, 部门(单位)) made
+    non-delimiters, character for character, so offsets into it are offsets into ``text``."""
+    return INSERT_RE.sub(lambda m: "〈" + m.group(1) + "〉", text)
+
+
 def link_records(
     text: str,
     ents: Sequence[Ent],
@@ -130,6 +139,7 @@ def link_records(
     count_normalizer read (``span._.value`` …); a count without one gets nulls.
     """
     counts = sorted((e for e in ents if e.label == "COUNT"), key=lambda e: e.start)
+    scan = scan_text(text)
     institutions = sorted((e for e in ents if e.label == "INSTITUTION"), key=lambda e: e.start)
     inst_starts = [e.start for e in institutions]  # bisect, not a scan per count: a 1M-character report has 20k of them
     records: list[dict[str, Any]] = []
@@ -150,7 +160,7 @@ def link_records(
         # clause start: last delimiter before the count, never before the previous count
         # (、 coordinates inside an activity, unless it follows a counted conjunct)
         k = c.start - 1
-        while k >= s0 and text[k] not in rules.delims:
+        while k >= s0 and scan[k] not in rules.delims:
             k -= 1
         clause_start = k + 1
         delim = text[k] if k >= s0 else ""
@@ -196,7 +206,7 @@ def link_records(
         if actor is None and vpos == 0:
             actor = actor_in_sentence
         prev = prev_in_sentence[-1] if prev_in_sentence else None
-        noun_after = _noun_after(text, c.end, rules)
+        noun_after = _noun_after(text, c.end, rules, scan)
         verb = None
         if noun_after:
             # count first (召开12次月调度会): the verb before the count + the noun after it
@@ -277,12 +287,13 @@ def link_records(
     return records
 
 
-def _noun_after(text: str, pos: int, rules: ActivityRules) -> str:
+def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] = None) -> str:
     """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
-    m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, text[pos:])
-    if not m or not re.match(r"[\u4e00-\u9fff“]", m.group(0)) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", m.group(0)):
+    m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, (scan or text)[pos : pos + rules.count_first_max])
+    after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
+    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", after):
         return ""
-    noun = re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", m.group(0))[0]
+    noun = re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", after)[0]
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
@@ -292,7 +303,8 @@ def _noun_after(text: str, pos: int, rules: ActivityRules) -> str:
 
 def _distribute(activity: str, rules: ActivityRules) -> list[str]:
     """``作出终止、驳回决定`` → [作出终止决定, 作出驳回决定]; ``A率、B率`` → [A率, B率]."""
-    parts = [p for p in re.split(r"[、和及与]", activity) if p]
+    # 、 lists the items when it is there (和/及/与 may be inside a word: 及时率, 和谐)
+    parts = [p for p in re.split(r"、" if COORD in activity else r"[和及与]", activity) if p]
     if len(parts) < 2:
         return [activity]
     verb = rules.verb_at(parts[0], 0) or ""
@@ -311,11 +323,13 @@ def _distribute(activity: str, rules: ActivityRules) -> list[str]:
 RANK_DELIMS = "，,；;：:。！？!?\n（）()、"
 
 
-def candidates(text: str, rec: dict[str, Any], rules: ActivityRules) -> list[tuple[str, str, int, int, int]]:
-    """(kind, activity, distance to the count, evidence start, evidence end) candidates for one rule record."""
+def candidates(text: str, rec: dict[str, Any], rules: ActivityRules, scan: Optional[str] = None) -> list[tuple[str, str, int, int, int]]:
+    """(kind, activity, distance to the count, evidence start, evidence end) candidates for one rule record
+    (``scan``: ``scan_text(text)``, computed once per document by the caller)."""
+    scan = scan or scan_text(text)
     c0, c1 = rec["count"]["start"], rec["count"]["end"]
     k = c0 - 1
-    while k >= 0 and text[k] not in RANK_DELIMS:
+    while k >= 0 and scan[k] not in RANK_DELIMS:
         k -= 1
     raw = text[k + 1 : c0]
     clause = raw.strip()
@@ -326,9 +340,9 @@ def candidates(text: str, rec: dict[str, Any], rules: ActivityRules) -> list[tup
     if verbs:
         out.append(("first_verb", clause[verbs[0] :], len(clause) - verbs[0], cs + verbs[0], cs + len(clause)))
         out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
-    m = re.match(r"[^\s，,。；;：:、（）()]{1,10}", text[c1:])
+    m = re.match(r"[^\s，,。；;：:、（）()]{1,10}", scan[c1 : c1 + 10])
     if m:
-        noun = m.group(0)
+        noun = text[c1 : c1 + len(m.group(0))]
         verb = rules.verb_at(clause, verbs[-1]) if verbs else ""
         out.append(("count_first", (verb or "") + noun, len(noun), c1, c1 + len(noun)))
     seen, uniq = set(), []
@@ -371,9 +385,14 @@ Ranker = Callable[[str, list[dict[str, Any]], ActivityRules, dict[str, Any]], li
 def rank_activities(text: str, records: list[dict[str, Any]], rules: ActivityRules, model: dict[str, Any]) -> list[dict[str, Any]]:
     """Each record's activity replaced by the best-scored candidate under a logistic model's weights (``model``: intercept, weights)."""
     w, out = model["weights"], []
+    scan = scan_text(text)
+    shared = Counter((r["count"]["start"], r["count"]["end"]) for r in records)
     for rec in records:
+        if shared[(rec["count"]["start"], rec["count"]["end"])] > 1:
+            out.append(rec)  # one count, several items (各, 均): the rules' distribution stands
+            continue
         best, best_score = None, float("-inf")
-        for kind, act, dist, start, end in candidates(text, rec, rules):
+        for kind, act, dist, start, end in candidates(text, rec, rules, scan):
             f = features(kind, act, dist, rec["activity"]["text"], rules)
             score = model["intercept"] + sum(w.get(k, 0.0) * v for k, v in f.items())
             if score > best_score:
