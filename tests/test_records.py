@@ -317,3 +317,10 @@ def test_ranker_keeps_the_rules_distribution_over_items(nlp_blank):
     nlp_blank.get_pipe("record_linker").ranker = read_table("activity_ranker.json")
     got = link(nlp_blank, "行政规范性文件报备率、及时率、规范率均达100%。", [("COUNT", "100%")])
     assert [g[0] for g in got] == ["行政规范性文件报备率", "及时率", "规范率"]
+
+
+def test_section_under_a_part_heading_that_names_no_section():
+    """一、牢固树立法治思维 names no section; the parts of a year's report before 存在的问题 report its work."""
+    text = "2022年法治政府建设情况报告\n一、牢固树立法治思维 履行法治政府责任\n审核合同639份。\n二、存在的问题\n培训不足。\n三、下一步工作计划\n开展讲座5场。"
+    secs = section_spans(text, RULES, 2022)
+    assert [section_of(secs, text.index(w)) for w in ("审核合同", "培训不足", "开展讲座")] == ["achievements", "shortcomings", "plans"]

@@ -255,9 +255,8 @@ def section_spans(text: str, rules: StructureRules, year: int | None) -> list[di
             sec = "other"
         elif has_headings:
             if rules.level1.match(line):
-                cls = rules.classify_heading(line, year)
-                if cls:
-                    current, heading, sub_override = cls, line.strip(), None
+                # a part heading that names no section (一、牢固树立法治思维) reports the year's work
+                current, heading, sub_override = rules.classify_heading(line, year) or "achievements", line.strip(), None
             elif rules.sub.match(line):
                 cls = rules.classify_heading(line[:40], year)
                 sub_override = "responsibility" if cls == "responsibility" else None
