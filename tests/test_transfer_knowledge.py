@@ -146,3 +146,11 @@ def test_model_mechanism_loses_its_owner_prefix(nlp_rules, text, model_span, kep
     doc.ents = [doc.char_span(start, start + len(model_span), label="MECHANISM")]
     doc = nlp_rules.get_pipe("entity_rules")(doc)
     assert [(e.text, e.label_) for e in doc.ents if e.label_ == "MECHANISM"] == [(kept, "MECHANISM")]
+
+
+def test_county_named_as_the_acting_subject_is_an_institution(nlp_rules):
+    """A county or district the seeds never name, acting as the office (I-guidelines), from the gazetteer."""
+    assert ("岳池县", "INSTITUTION") in ents(nlp_rules, "2023年，岳池县坚持以习近平法治思想为指导。")
+    assert ("呼兰区", "INSTITUTION") in ents(nlp_rules, "呼兰区2023年法治政府建设情况的报告\n一、主要工作")
+    # a place, not an actor
+    assert not any(t == "岳池县" for t, _ in ents(nlp_rules, "领导到岳池县调研，岳池县人口增长。"))

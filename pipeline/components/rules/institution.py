@@ -32,6 +32,7 @@ class InstitutionRules(RuleTable):
     place_units: list[str] = field(default_factory=lambda: ["街道", "社区"])
     government_link: str = "人民政府"
     drop_unmatched: bool = True
+    acting_followers: list[str] = field(default_factory=list)  # 坚持, 深入 …: a county or city named as the subject acts as the office
 
     def __post_init__(self) -> None:
         self.standalone = _longest_first(self.standalone)
@@ -78,6 +79,8 @@ class PlaceIndex:
             spans.append([a, b])
             if level == "town" and not _starts_with_any(index.text[b : b + 4], r.place_units):
                 self.named_units.append((a, b))
+            elif level in ("county", "city") and _acts(index.text, a, b, r.acting_followers):
+                self.named_units.append((a, b))  # 岳池县坚持…, 现将武昌区…, 呼兰区2023年…报告: the county as the office
         merged: list[list[int]] = []
         for a, b in sorted(spans):
             if merged and a <= merged[-1][1]:
@@ -98,6 +101,16 @@ class PlaceIndex:
             if a >= i:
                 break
         return None
+
+
+def _acts(text: str, a: int, b: int, followers: Sequence[str]) -> bool:
+    """A county or city name written as the subject that acts (followed by 坚持, 深入 …, or after 现将),
+    or opening a line before a year (the report's title), not as a place (全区, 在岳池县)."""
+    if not followers or (text[b : b + 1] in "县区市州旗盟" or text[b : b + 2] in ("人民", "政府")):
+        return False
+    line_start = a == 0 or text[a - 1] == "\n"
+    after_clause = a == 0 or text[a - 1] in "，,。；\n" or text[max(0, a - 2) : a] == "现将"
+    return (after_clause and _starts_with_any(text[b : b + 4], followers)) or (line_start and bool(re.match(r"(?:关于)?\d{4}年", text[b : b + 8])))
 
 
 def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "PlaceIndex", owners: bool = False) -> int:
