@@ -154,3 +154,8 @@ def test_county_named_as_the_acting_subject_is_an_institution(nlp_rules):
     assert ("呼兰区", "INSTITUTION") in ents(nlp_rules, "呼兰区2023年法治政府建设情况的报告\n一、主要工作")
     # a place, not an actor
     assert not any(t == "岳池县" for t, _ in ents(nlp_rules, "领导到岳池县调研，岳池县人口增长。"))
+
+
+def test_titles_with_an_unclosed_period_mark_or_a_task_list_are_law(nlp_rules):
+    found = ents(nlp_rules, "贯彻《法治政府建设实施纲要(2021-2025年》，对照《法治政府建设示范指标体系》，印发《某区2025年法治政府建设十项重点任务》。")
+    assert {t for t, l in found if l == "LAW"} == {"《法治政府建设实施纲要（2021-2025年》", "《法治政府建设示范指标体系》", "《某区2025年法治政府建设十项重点任务》"}

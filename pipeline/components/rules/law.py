@@ -36,7 +36,7 @@ class LawRules(RuleTable):
 
     def title_kind(self, inner: str) -> str:
         """``law``, ``publication`` or ``other`` for the text inside 《》."""
-        core = re.sub(r"[（(][^（）()]*[）)]\s*$", "", inner).strip()
+        core = re.sub(r"[（(][^（）()]*(?:[）)]\s*)?$", "", inner).strip()  # an edition or period mark, closed or not (…纲要(2021-2025年)
         comp = _ends_with_any(core, self.compilation_words)
         if comp and core.endswith(("汇编", "选编")):
             rest = core[: -len(comp)]
