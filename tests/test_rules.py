@@ -358,3 +358,10 @@ def test_model_mechanism_that_cuts_a_quote_or_names_an_actor_is_dropped(nlp):
     # a whole quoted name and a real head word stay
     got = run(nlp, "推行“一网通办”，建立合法性审查机制。", [("“一网通办”", "MECHANISM"), ("合法性审查机制", "MECHANISM")])
     assert labelled(got, "MECHANISM") == ["“一网通办”", "合法性审查机制"]
+
+
+def test_institution_runs_to_its_end_and_a_website_is_not_a_body(nlp):
+    """党委会|议 → 党委会议; 海丰县人民政府门户网站 names a site; a leading 其中特邀 or 选取 is not part of a name."""
+    got = run(nlp, "召开党委会议研究，其中特邀武汉大学教授授课。", [("党委会", "INSTITUTION"), ("其中特邀武汉大学", "INSTITUTION")])
+    assert labelled(got, "INSTITUTION") == ["党委会议", "武汉大学"]
+    assert labelled(run(nlp, "发布机构：海丰县人民政府门户网站", [("海丰县人民政府", "INSTITUTION")]), "INSTITUTION") == []

@@ -157,6 +157,17 @@ def _unbalanced(span_text: str) -> bool:
     return any(span_text.count(a) != span_text.count(b) for a, b in QUOTE_PAIRS)
 
 
+def _institution_ends(e: Ent, text: str, r: InstitutionRules, leading: Sequence[str]) -> Optional[Ent]:
+    """A body's name runs to its end (党委会|议 → 党委会议) and starts at its name (其中特邀|武汉大学);
+    a site's name (…人民政府|门户网站) is not a body."""
+    if r.website_words and any(text.startswith(w, e[1]) for w in r.website_words):
+        return None
+    s, end = e[0], e[1] + (1 if text.endswith("会", 0, e[1]) and text.startswith("议", e[1]) else 0)
+    while (w := next((w for w in leading if text.startswith(w, s)), None)) and end - s - len(w) >= 2:
+        s += len(w)
+    return (s, end, e[2])
+
+
 def _without_owner(e: Ent, text: str, places: PlaceIndex, owners: Sequence[str], keep: int = 3) -> Ent:
     """``e`` without leading place names and owner words (蒙城县‘5+N’…机制 → ‘5+N’…机制), if ``keep`` characters remain."""
     s = e[0]
@@ -223,6 +234,9 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
             taken.append(cand)
             ents = [e for e in ents if not _overlaps(cand, e)]
     out = accepted + taken + ents
+    if fam["institution_fix"]:
+        lead = _longest_first(t.trim.leading_by_label.get("INSTITUTION", []))
+        out = [x for x in (_institution_ends(e, text, t.institution, lead) if e[2] == "INSTITUTION" else e for e in out) if x is not None]
     if fam["mechanism_fix"]:
         # owner prefixes stay out (guideline M10): a place name or an owner/level word opening a MECHANISM
         owner_places = PlaceIndex(index, t.institution)

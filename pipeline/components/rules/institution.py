@@ -32,6 +32,7 @@ class InstitutionRules(RuleTable):
     place_units: list[str] = field(default_factory=lambda: ["街道", "社区"])
     government_link: str = "人民政府"
     drop_unmatched: bool = True
+    website_words: list[str] = field(default_factory=list)  # 门户网站 …: 某某人民政府门户网站 names a site, not a body
     acting_followers: list[str] = field(default_factory=list)  # 坚持, 深入 …: a county or city named as the subject acts as the office
 
     def __post_init__(self) -> None:
