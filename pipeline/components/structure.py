@@ -54,7 +54,7 @@ class StructureRules:
         self.meta_field_re = re.compile(r"(?:" + fields + r")[\s\]|｜:：]*([\u4e00-\u9fff（）()]{2,30})")
         self.opening_re = re.compile(
             r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
-            r"([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?=" + followers + r")"
+            r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")(?=" + followers + r")"
         )
         # the unit's own party committee and government named as a pair (梅林街道党工委、办事处, 石门县委、县政府)
         places = data.get("issuer_pair_places", "(?!)")
