@@ -247,7 +247,8 @@ def link_records(
                 activity = verb + seg
             if actor is None and delim == COORD and prev is not None:
                 actor = prev["actor"]
-        if len(activity) > rules.max_chars:
+        distributed = any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)
+        if len(activity) > rules.max_chars and not (distributed and _rate_list(activity)):
             # cut at the last verb that starts a conjunct, else the first verb
             titled = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", activity) for i in range(m.start() + 1, m.end())}
             verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
@@ -256,9 +257,7 @@ def link_records(
             if mode == "clause":
                 ev_start += cut
             activity = activity[cut:]
-        items = [activity]
-        if any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS):
-            items = _distribute(activity, rules)
+        items = _distribute(activity, rules) if distributed else [activity]
         reading = (readings or {}).get((c.start, c.end), NO_READING)
         parent = None
         if breakdown or (prev_in_sentence and prev_in_sentence[-1].get("_breakdown_of") and ";" not in text[prev_in_sentence[-1]["count"]["end"] : c.start] and "；" not in text[prev_in_sentence[-1]["count"]["end"] : c.start]):
@@ -301,8 +300,21 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     return noun
 
 
+def _rate_list(activity: str) -> list[str]:
+    """The rates of ``考法参学率、报考率、通过率`` (each after the first a short 率 word), else []."""
+    parts = activity.split(COORD)
+    if len(parts) > 1 and all(p.endswith("率") for p in parts) and all(len(p) <= 4 for p in parts[1:]):
+        return parts
+    return []
+
+
 def _distribute(activity: str, rules: ActivityRules) -> list[str]:
     """``作出终止、驳回决定`` → [作出终止决定, 作出驳回决定]; ``A率、B率`` → [A率, B率]."""
+    rates = _rate_list(activity)
+    if rates:
+        # 学法考法参学率、报考率、通过率: every rate is of the stem the first one names
+        stem = rates[0][: -len(rates[-1])] if len(rates[0]) > len(rates[-1]) else ""
+        return [rates[0]] + [stem + r for r in rates[1:]]
     # 、 lists the items when it is there (和/及/与 may be inside a word: 及时率, 和谐)
     parts = [p for p in re.split(r"、" if COORD in activity else r"[和及与]", activity) if p]
     if len(parts) < 2:
