@@ -315,8 +315,8 @@ def _distribute(activity: str, rules: ActivityRules) -> list[str]:
         # 学法考法参学率、报考率、通过率: every rate is of the stem the first one names
         stem = rates[0][: -len(rates[-1])] if len(rates[0]) > len(rates[-1]) else ""
         return [rates[0]] + [stem + r for r in rates[1:]]
-    # 、 lists the items when it is there (和/及/与 may be inside a word: 及时率, 和谐)
-    parts = [p for p in re.split(r"、" if COORD in activity else r"[和及与]", activity) if p]
+    # 、 and 和/及/与 list the items, but not a 和/及/与 that opens an item (、及时率: a word)
+    parts = [p for p in re.split(r"、|(?<![、])(?<!^)[和及与]", activity) if p]
     if len(parts) < 2:
         return [activity]
     verb = rules.verb_at(parts[0], 0) or ""
