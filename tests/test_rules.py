@@ -365,3 +365,12 @@ def test_institution_runs_to_its_end_and_a_website_is_not_a_body(nlp):
     got = run(nlp, "召开党委会议研究，其中特邀武汉大学教授授课。", [("党委会", "INSTITUTION"), ("其中特邀武汉大学", "INSTITUTION")])
     assert labelled(got, "INSTITUTION") == ["党委会议", "武汉大学"]
     assert labelled(run(nlp, "发布机构：海丰县人民政府门户网站", [("海丰县人民政府", "INSTITUTION")]), "INSTITUTION") == []
+
+
+def test_model_mechanism_without_a_head_quote_or_name_is_dropped_unless_a_list_item(nlp):
+    """重点学习内容, 依法行政: no head word, no quote, no named mechanism → not MECHANISM; list items stay (M3)."""
+    text = "将习近平法治思想列入重点学习内容，落实依法行政。"
+    assert labelled(run(nlp, text, [("重点学习内容", "MECHANISM"), ("依法行政", "MECHANISM")]), "MECHANISM") == []
+    listed = "建立风险评估、关键岗位分离等内控制度，推进讼调对接、诉调对接。"
+    got = labelled(run(nlp, listed, [("风险评估", "MECHANISM"), ("关键岗位分离", "MECHANISM"), ("讼调对接", "MECHANISM"), ("诉调对接", "MECHANISM")]), "MECHANISM")
+    assert {"风险评估", "关键岗位分离", "讼调对接", "诉调对接"} <= set(got)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Sequence
 from pathlib import Path
@@ -168,6 +169,26 @@ def _institution_ends(e: Ent, text: str, r: InstitutionRules, leading: Sequence[
     return (s, end, e[2])
 
 
+def _mechanism_shaped(span: str, r: MechanismRules) -> bool:
+    """Ends in a head word (制度, 机制 … or 制), holds a quote, or is a named mechanism."""
+    return span.endswith(tuple(r.heads) + tuple(r.quoted_heads) + ("制",)) or "“" in span or '"' in span or span in r.named_mechanisms
+
+
+def _list_item(text: str, e: Ent, r: MechanismRules, others: Sequence[Ent]) -> bool:
+    """An item of a list of mechanisms (guideline M3): coordinated (、和及与 before it, or 、和及与等“ after it)
+    with a head word later in the clause (风险评估、关键岗位分离…等制度) or next to another MECHANISM (讼调对接、诉调对接)."""
+    after = re.match(r"[^，,。；;：:\n]*", text[e[1] :]).group(0)
+    before = text[max(0, e[0] - 1) : e[0]]
+    if not (before in COORDINATORS or after[:1] in COORDINATORS + ("等", "“")):
+        return False
+    if any(h in after for h in r.heads):
+        return True
+    return any(o != e and (o[0] == e[1] + 1 or o[1] == e[0] - 1) and (text[e[1] : e[1] + 1] in COORDINATORS or text[o[1] : o[1] + 1] in COORDINATORS) for o in others)
+
+
+COORDINATORS = ("、", "和", "及", "与")
+
+
 def _without_owner(e: Ent, text: str, places: PlaceIndex, owners: Sequence[str], keep: int = 3) -> Ent:
     """``e`` without leading place names and owner words (蒙城县‘5+N’…机制 → ‘5+N’…机制), if ``keep`` characters remain."""
     s = e[0]
@@ -224,6 +245,14 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
             ents = [e for e in ents if not (e[2] == "MECHANISM" and _unbalanced(text[e[0] : e[1]]))]
             # a span headed by a body or people (政府法制机构, 执法队伍) names who acts, not a mechanism
             ents = [e for e in ents if not (e[2] == "MECHANISM" and text[e[0] : e[1]].endswith(tuple(t.mechanism.actor_heads)))]
+            # a MECHANISM names a head word, a quote or a named mechanism; a model span with none of them
+            # (重点学习内容, 依法行政) is dropped unless the rules found a mechanism there (a list item)
+            model_mechs = [e for e in ents if e[2] == "MECHANISM"]
+            ents = [
+                e
+                for e in ents
+                if e[2] != "MECHANISM" or _mechanism_shaped(text[e[0] : e[1]], t.mechanism) or _list_item(text, e, t.mechanism, model_mechs) or any(_overlaps(e, m) for m in mechs)
+            ]
         candidates += [((s, e, "MECHANISM"), fam["mechanism_fix"], fam["mechanism_add"]) for s, e in mechs]
     taken: list[Ent] = []
     for cand, fix, add in candidates:
