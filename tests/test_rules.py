@@ -374,3 +374,8 @@ def test_model_mechanism_without_a_head_quote_or_name_is_dropped_unless_a_list_i
     listed = "建立风险评估、关键岗位分离等内控制度，推进讼调对接、诉调对接。"
     got = labelled(run(nlp, listed, [("风险评估", "MECHANISM"), ("关键岗位分离", "MECHANISM"), ("讼调对接", "MECHANISM"), ("诉调对接", "MECHANISM")]), "MECHANISM")
     assert {"风险评估", "关键岗位分离", "讼调对接", "诉调对接"} <= set(got)
+
+
+def test_quoted_names_side_by_side_are_one_span_each_and_a_measure_is_not_a_mechanism(nlp):
+    got = run(nlp, "推行“县乡联办”“乡村随身办”，落实“法治惠企”举措。", [("“县乡联办”“乡村随身办”", "MECHANISM"), ("“法治惠企”举措", "MECHANISM")])
+    assert labelled(got, "MECHANISM") == ["“县乡联办”", "“乡村随身办”"]

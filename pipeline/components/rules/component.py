@@ -174,6 +174,14 @@ def _mechanism_shaped(span: str, r: MechanismRules) -> bool:
     return span.endswith(tuple(r.heads) + tuple(r.quoted_heads) + ("制",)) or "“" in span or '"' in span or span in r.named_mechanisms
 
 
+def _split_quotes(e: Ent, text: str) -> list[Ent]:
+    """“县乡联办”“乡村随身办”: quoted names side by side are one span each."""
+    parts = [m.span() for m in re.finditer(r"“[^“”]+”", text[e[0] : e[1]])]
+    if len(parts) > 1 and parts[0][0] == 0 and parts[-1][1] == e[1] - e[0] and all(a[1] == b[0] for a, b in zip(parts, parts[1:])):
+        return [(e[0] + a, e[0] + b, e[2]) for a, b in parts]
+    return [e]
+
+
 def _list_item(text: str, e: Ent, r: MechanismRules, others: Sequence[Ent]) -> bool:
     """An item of a list of mechanisms (guideline M3): coordinated (、和及与 before it, or 、和及与等“ after it)
     with a head word later in the clause (风险评估、关键岗位分离…等制度) or next to another MECHANISM (讼调对接、诉调对接)."""
@@ -263,6 +271,8 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
             taken.append(cand)
             ents = [e for e in ents if not _overlaps(cand, e)]
     out = accepted + taken + ents
+    if fam["mechanism_fix"]:
+        out = [x for e in out for x in (_split_quotes(e, text) if e[2] == "MECHANISM" else [e])]
     if fam["institution_fix"]:
         lead = _longest_first(t.trim.leading_by_label.get("INSTITUTION", []))
         out = [x for x in (_institution_ends(e, text, t.institution, lead) if e[2] == "INSTITUTION" else e for e in out) if x is not None]
