@@ -296,6 +296,11 @@ def test_ranked_activity_drops_leading_fillers(nlp_blank):
         ("2023年度法治政府建设工作情况报告\n2023年是全面贯彻党的二十大精神的开局之年。石门县坚持以习近平法治思想为指导。", "石门县"),
         # a bare level name is the issuer when the text names the unit no better
         ("2022年法治政府建设情况报告\n2022年，市政府坚持以习近平法治思想为指导。", "市政府"),
+        # 关于 before the unit is not part of its name; a party committee and government written together name the unit
+        ("关于红星镇2023年度法治政府建设情况的报告\n2023年，我镇坚持依法行政。", "红星镇"),
+        ("2023年法治政府建设年度报告\n一年来，在县委县政府的正确领导下，红星镇党委政府坚持依法行政。", "红星镇"),
+        # a sign-off right under the title: the unit's line, then the date
+        ("关于2023年法治政府建设情况的报告\n红星县人民政府\n2024年1月5日\n一、主要工作", "红星县人民政府"),
         # the higher levels' pair is not the issuer; a self-reference alone gives null
         ("2024年法治政府建设工作报告\n2024年，我局在市委、市政府的坚强领导下坚持依法行政。按照市委、市政府部署，现将我局情况报告如下。", None),
     ],

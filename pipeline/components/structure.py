@@ -119,7 +119,9 @@ def _unit_name(candidate: str, rules: StructureRules) -> str | None:
     """The unit's name at the end of ``candidate`` (text before a year or 关于), if it ends like one."""
     c = re.sub(r"^.*[《【】“\]|｜:：，,。]", "", candidate.strip())
     c = re.sub(r"(?:关于|对|的)$", "", c.strip()).strip()
-    c = re.sub(r"^(?:现将|现就|特将|根据|依据)", "", c)
+    c = re.sub(r"^(?:现将|现就|特将|根据|依据|关于)", "", c)
+    # the unit's party committee and government named together (红星镇党委政府) name the unit
+    c = re.sub(r"(?<=[镇乡县区市旗街道])(?:党工委|党委|委)[、和与及]?(?:街道)?(?:办事处|[区县市镇乡旗]?(?:人民)?政府)$", "", c)
     c = c.split()[-1] if c.split() else ""
     if not 2 <= len(c) <= 30 or c.startswith(tuple(rules.data.get("issuer_not_names", []))):
         return None
@@ -192,6 +194,12 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
     name = _from_title(title, rules)
     if name:
         return name
+    below = [l.strip() for l in text[after:].split("\n") if l.strip()][:3]
+    for line, nxt in zip(below, below[1:]):
+        # a sign-off under the title: the unit's name on its own line, then the date
+        name = _unit_name(line, rules) if len(line) <= 30 and rules.date_re.match(nxt) else None
+        if name:
+            return name
     head = text[: min(len(text), after + 1500)]
     for m in rules.meta_field_re.finditer(head):
         name = _unit_name(m.group(1), rules)
