@@ -331,3 +331,9 @@ def test_section_under_a_part_heading_that_names_no_section():
     text = "2022年法治政府建设情况报告\n一、牢固树立法治思维 履行法治政府责任\n审核合同639份。\n二、存在的问题\n培训不足。\n三、下一步工作计划\n开展讲座5场。"
     secs = section_spans(text, RULES, 2022)
     assert [section_of(secs, text.index(w)) for w in ("审核合同", "培训不足", "开展讲座")] == ["achievements", "shortcomings", "plans"]
+
+
+def test_link_rates_joined_by_he_are_two_records_not_garbage(nlp_blank):
+    """参与率和合格率均达100%: two rates (not 参格率 / 率格率, a split inside 参与)."""
+    got = link(nlp_blank, "组织执法人员参加培训班，参与率和合格率均达100%。", [("COUNT", "100%")])
+    assert [g[0] for g in got] == ["参与率", "合格率"]

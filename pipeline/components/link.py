@@ -302,7 +302,7 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
 
 def _rate_list(activity: str) -> list[str]:
     """The rates of ``考法参学率、报考率、通过率`` (each after the first a short 率 word), else []."""
-    parts = activity.split(COORD)
+    parts = [p for p in re.split(r"、|(?<=率)[和及与]", activity) if p]
     if len(parts) > 1 and all(p.endswith("率") for p in parts) and all(len(p) <= 4 for p in parts[1:]):
         return parts
     return []
