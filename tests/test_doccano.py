@@ -510,9 +510,11 @@ def quick_model(tmp: Path) -> Path:
             {"label": "COUNT", "pattern": "48次"},
             {"label": "COUNT", "pattern": "281份"},
             {"label": "LAW", "pattern": "《行政复议法》"},
-            {"label": "MECHANISM", "pattern": "2021年"},
         ]
     )
+    # the wrong suggestion goes in after entity_rules, which would drop a MECHANISM without a head word
+    wrong = nlp.add_pipe("entity_ruler", name="wrong_suggestion", after="entity_rules")
+    wrong.add_patterns([{"label": "MECHANISM", "pattern": "2021年"}])
     nlp.to_disk(tmp / "model")
     return tmp / "model"
 
