@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import srsly
 from spacy.language import Language
@@ -30,12 +31,19 @@ for _name, _default in (("issuer", None), ("year", None), ("sections", [])):
         Doc.set_extension(_name, default=_default)
 
 
+def _lines_from(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of ``text`` from ``start`` on, read lazily (a caller wanting a few reads a few)."""
+    while True:
+        end = text.find("\n", start)
+        if end == -1:
+            yield start, len(text)
+            return
+        yield start, end
+        start = end + 1
+
+
 def _lines(text: str) -> list[tuple[int, int]]:
-    out, start = [], 0
-    for line in text.split("\n"):
-        out.append((start, start + len(line)))
-        start += len(line) + 1
-    return out
+    return list(_lines_from(text))
 
 
 class StructureRules:
@@ -131,8 +139,8 @@ def _unit_name(candidate: str, rules: StructureRules) -> str | None:
 def _from_title(title: list[str], rules: StructureRules) -> str | None:
     """The unit named by the title lines; of a party committee and a government issuing together, the government."""
     names = []
-    for i, line in enumerate(title):
-        name = _title_line_name(title, i, line, rules)
+    for i in range(len(title)):
+        name = _title_line_name(title, i, rules)
         if name:
             names.append(name)
     own = [n for n in names if not PARTY_RE.search(n)]
@@ -142,8 +150,9 @@ def _from_title(title: list[str], rules: StructureRules) -> str | None:
 PARTY_RE = re.compile(r"^中共|(?:党委|党工委|党组|委员会)$")
 
 
-def _title_line_name(title: list[str], i: int, line: str, rules: StructureRules) -> str | None:
+def _title_line_name(title: list[str], i: int, rules: StructureRules) -> str | None:
     """The unit named by title line ``i`` (before its year, before 关于/法治, or a short line above the title), else None."""
+    line = title[i]
     m = YEAR_RE.search(line)
     if m:
         name = _unit_name(line[: m.start()], rules)
@@ -163,15 +172,13 @@ def _title_line_name(title: list[str], i: int, line: str, rules: StructureRules)
     return None
 
 
-def _opening_sentences(text: str, after: int) -> list[str]:
-    """The first sentences of the first paragraph after the title (past date and document-number lines).
-
-    Without a report title line the first line may itself be that paragraph.
+def _opening_sentences(text: str, title: list[str], after: int) -> list[str]:
+    """The first sentences of the first paragraph after the title (``find_title``: lines, end),
+    past date and document-number lines. Without a report title line the first line may itself be that paragraph.
     """
-    title, _ = find_title(text)
     start = after if title and REPORT_TITLE_RE.search(title[-1]) else 0
-    for line in text[start:].split("\n")[:6]:
-        line = line.strip()
+    for s, e in islice(_lines_from(text, start), 6):
+        line = text[s:e].strip()
         if len(line) >= 30 and re.search(r"[，,。]", line):
             return re.split(r"(?<=[。；])", line)[:3]
     return []
@@ -194,7 +201,7 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
     name = _from_title(title, rules)
     if name:
         return name
-    below = [l.strip() for l in text[after:].split("\n") if l.strip()][:3]
+    below = list(islice((text[s:e].strip() for s, e in _lines_from(text, after) if text[s:e].strip()), 3))
     for line, nxt in zip(below, below[1:]):
         # a sign-off under the title: the unit's name on its own line, then the date
         name = _unit_name(line, rules) if len(line) <= 30 and rules.date_re.match(nxt) else None
@@ -210,7 +217,7 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
         name = _unit_name(m.group(1), rules)
         if name:
             return name
-    for sentence in _opening_sentences(text, after):
+    for sentence in _opening_sentences(text, title, after):
         m = rules.first_paragraph_re.match(sentence)
         name = _unit_name(m.group(1), rules) if m else None
         if name:
