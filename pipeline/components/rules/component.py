@@ -201,7 +201,7 @@ def _without_owner(e: Ent, text: str, places: PlaceIndex, owners: Sequence[str],
     """``e`` without leading place names and owner words (蒙城县‘5+N’…机制 → ‘5+N’…机制), if ``keep`` characters remain."""
     s = e[0]
     while True:
-        place_end = next((b for a, b in places.spans if a == s), None)
+        place_end = places.starting_at(s)
         word = next((w for w in owners if text.startswith(w, s)), None)
         nxt = place_end if place_end is not None else (s + len(word) if word else None)
         if nxt is None or e[1] - nxt < keep or text[nxt] in "和与及、":  # 街道和社区…机制: a conjunct, not an owner
@@ -218,8 +218,8 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
         ents = [x for x in (trim_span(index, e, t.trim, t.hard) for e in ents) if x is not None]
 
     asserted: list[Ent] = []
+    places = PlaceIndex(index, t.institution) if fam["law"] or fam["mechanism_fix"] else None
     if fam["law"]:
-        places = PlaceIndex(index, t.institution)
         laws, vetoes = find_laws(index, t.law, lambda ix, s: place_prefix_start(ix, s, t.institution, places))
         ents = [e for e in ents if not (e[2] == "LAW" and any(_overlaps(e, v) for v in vetoes))]
         if t.law.drop_unmatched:
@@ -271,15 +271,14 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
             taken.append(cand)
             ents = [e for e in ents if not _overlaps(cand, e)]
     out = accepted + taken + ents
-    if fam["mechanism_fix"]:
-        out = [x for e in out for x in (_split_quotes(e, text) if e[2] == "MECHANISM" else [e])]
     if fam["institution_fix"]:
         lead = _longest_first(t.trim.leading_by_label.get("INSTITUTION", []))
         out = [x for x in (_institution_ends(e, text, t.institution, lead) if e[2] == "INSTITUTION" else e for e in out) if x is not None]
     if fam["mechanism_fix"]:
-        # owner prefixes stay out (guideline M10): a place name or an owner/level word opening a MECHANISM
-        owner_places = PlaceIndex(index, t.institution)
-        out = [_without_owner(e, text, owner_places, t.mechanism.owner_prefixes) if e[2] == "MECHANISM" else e for e in out]
+        # quoted names side by side are one span each; owner prefixes stay out (guideline M10):
+        # a place name or an owner/level word opening a MECHANISM
+        out = [x for e in out for x in (_split_quotes(e, text) if e[2] == "MECHANISM" else [e])]
+        out = [_without_owner(e, text, places, t.mechanism.owner_prefixes) if e[2] == "MECHANISM" else e for e in out]
     return sorted(set(out))
 
 

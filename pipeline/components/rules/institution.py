@@ -90,9 +90,14 @@ class PlaceIndex:
                 merged.append([a, b])
         self.spans = [(a, b) for a, b in merged]
         self._by_end = {b: a for a, b in self.spans}
+        self._by_start = {a: b for a, b in self.spans}
 
     def ending_at(self, i: int) -> Optional[int]:
         return self._by_end.get(i)
+
+    def starting_at(self, i: int) -> Optional[int]:
+        """The end of the place name that starts at ``i``, if one does."""
+        return self._by_start.get(i)
 
     def covering(self, i: int) -> Optional[Char]:
         """A place word that runs over position ``i`` from before it (朝阳区|委)."""
