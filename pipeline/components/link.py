@@ -142,6 +142,12 @@ def link_records(
     scan = scan_text(text)
     institutions = sorted((e for e in ents if e.label == "INSTITUTION"), key=lambda e: e.start)
     inst_starts = [e.start for e in institutions]  # bisect, not a scan per count: a 1M-character report has 20k of them
+
+    def leading_institution(pos: int, length: int) -> Optional[Ent]:
+        """The institution that opens the segment at ``pos`` and ends inside it (entities never overlap: one at most)."""
+        at = bisect_left(inst_starts, pos)
+        return next((e for e in institutions[at : at + 1] if e.start == pos and e.end < pos + length), None)
+
     records: list[dict[str, Any]] = []
     sents = sentence_spans(text)
     si = 0
@@ -181,12 +187,10 @@ def link_records(
         stripped = seg.lstrip()
         seg_start, seg = seg_start + len(seg) - len(stripped), stripped
         # an institution that opens the clause is the actor, even when it starts with a filler word (街道综合执法队)
-        at = bisect_left(inst_starts, seg_start)
-        lead = next((e for e in institutions[at : at + 1] if e.start == seg_start and e.end < seg_start + len(seg)), None)
+        lead = leading_institution(seg_start, len(seg))
         if lead is None:
             seg, seg_start = _strip_left(seg, seg_start, rules.fillers)
-            at = bisect_left(inst_starts, seg_start)
-            lead = next((e for e in institutions[at : at + 2] if e.start == seg_start and e.end < seg_start + len(seg)), None)
+            lead = leading_institution(seg_start, len(seg))
         # actor: an institution or a role before the first verb
         actor = None
         role_m = next((m for r in rules.roles if (m := re.match(r"^.{0,3}?" + re.escape(r), seg)) and len(seg) > m.end()), None)

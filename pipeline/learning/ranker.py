@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import srsly
 
 from pipeline.components.clean import clean_text
-from pipeline.components.link import ActivityRules, Ent, candidates, char_f1, features, link_records, rank_activities
+from pipeline.components.link import ActivityRules, Ent, candidates, char_f1, features, link_records, rank_activities, scan_text
 from pipeline.learning.corpus import AnnotatedDoc, load_corpus, load_gold_records
 from pipeline.learning.evaluate import score_records
 from pipeline.learning.rule_files import read_table
@@ -36,10 +36,11 @@ def examples(docs: Iterable[AnnotatedDoc], gold: dict[str, list[dict[str, Any]]]
                 by_count.setdefault((g["count"]["start"], g["count"]["end"]), []).append(g["activity"])
         ents = [Ent(s.start, s.end, s.label) for s in d.entities]
         text = clean_text(d.text)
+        scan = scan_text(text)
         for rec in link_records(text, ents, rules):
             golds = by_count.get((rec["count"]["start"], rec["count"]["end"]), [])
             cands = []
-            for kind, act, dist, _, _ in candidates(text, rec, rules):
+            for kind, act, dist, _, _ in candidates(text, rec, rules, scan):
                 good = any(char_f1(act, g) >= 0.5 for g in golds)
                 cands.append((features(kind, act, dist, rec["activity"]["text"], rules), act, good))
             out.append((d.doc_id, rec, cands))
