@@ -156,6 +156,7 @@ class Knowledge:
         self.families = unit_families()
         self.cue_groups = {k: v for k, v in read_table("indicator_cues.json").items() if not k.startswith("_")}
         self.primary = primary_families(self.families)
+        self.units = {t["id"]: indicator_units(t, self.families) for t in self.taxonomy}
 
     def cues(self, recipe: Recipe) -> Optional[Cues]:
         return Cues(self.cue_groups) if recipe.cues else None
@@ -227,7 +228,7 @@ def fit(exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: 
         if col:
             weights[str(name)] = col
     return {
-        "taxonomy": [{**{k: t[k] for k in ("id", "domain", "name_zh", "unit_family")}, "units": indicator_units(t, know.families)} for t in know.taxonomy],
+        "taxonomy": [{**{k: t[k] for k in ("id", "domain", "name_zh", "unit_family")}, "units": know.units[t["id"]]} for t in know.taxonomy],
         "unit_families": know.families,
         "unit_mask": recipe.unit_mask,
         "inherit_parent": recipe.inherit_parent,
