@@ -1,4 +1,5 @@
 """Every message a user reads about bad input, in one place."""
+from pipeline.labels import COMPONENT_TABLES
 
 # corpus validation
 E_NO_TEXT = "no 'text' string"
@@ -99,6 +100,12 @@ E_BAD_ENTITIES = "{n} entity span(s) out of range or overlapping were not shown"
 E_UNKNOWN_FAMILY = "unknown rule family {name!r}; known: {known}"
 E_NO_RULES = "entity_rules has no rule data: initialize it with rules (config [initialize.components.entity_rules.rules])"
 E_NO_TABLE = "{component} has no {table}: initialize it with [initialize.components.{component}.{table}] (the project's file is corpus/rules/{file})"
+
+
+def no_table(component: str, table: str) -> ValueError:
+    """The error of a component used before its table was given (``E_NO_TABLE``, naming the project's file)."""
+    return ValueError(E_NO_TABLE.format(component=component, table=table, file=COMPONENT_TABLES[component][table]))
+
 
 # Word 97–2003 (.doc) and WPS (.wps) files, read through a Debian-packaged converter
 E_WORD97_NO_CONVERTER = "cannot read {suffix} files on this machine: no converter installed (antiword or LibreOffice; `make formats` installs them)"

@@ -25,8 +25,8 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.errors import E_NO_TABLE
-from pipeline.labels import COMPONENT_TABLES, OTHER_INDICATOR
+from pipeline.errors import no_table
+from pipeline.labels import OTHER_INDICATOR
 
 HEADING_RE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[（(]\d+[)）])")
 LEFT, RIGHT, RIGHT_CUES, HEADING_MAX = 16, 6, 12, 40
@@ -191,12 +191,12 @@ class IndicatorClassifier:
     def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, model: Optional[dict] = None) -> None:
         """Load the trained table (config [initialize.components.indicator_classifier.model])."""
         if not model:
-            raise ValueError(E_NO_TABLE.format(component="indicator_classifier", table="model", file=COMPONENT_TABLES["indicator_classifier"]["model"]))
+            raise no_table("indicator_classifier", "model")
         self.model = IndicatorModel(dict(model))
 
     def __call__(self, doc: Doc) -> Doc:
         if self.model is None:
-            raise ValueError(E_NO_TABLE.format(component="indicator_classifier", table="model", file=COMPONENT_TABLES["indicator_classifier"]["model"]))
+            raise no_table("indicator_classifier", "model")
         out = []
         for rec, (label, score) in zip(doc._.records, self.model.classify_records(doc.text, doc._.records)):
             entry = self.model.taxonomy.get(label, {})

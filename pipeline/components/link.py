@@ -39,8 +39,7 @@ from spacy.tokens import Doc
 
 from spacy.util import registry
 
-from pipeline.errors import E_NO_TABLE
-from pipeline.labels import COMPONENT_TABLES
+from pipeline.errors import no_table
 from pipeline.sentences import sentence_spans
 from pipeline.spans import entity_offsets
 from pipeline.components.structure import section_of
@@ -447,13 +446,13 @@ class RecordLinker:
     ) -> None:
         """Load the linker's word lists and, if given, the activity ranker's weights (``pipeline/learning/ranker.py``)."""
         if not rules:
-            raise ValueError(E_NO_TABLE.format(component="record_linker", table="rules", file=COMPONENT_TABLES["record_linker"]["rules"]))
+            raise no_table("record_linker", "rules")
         self.rules = ActivityRules(dict(rules))
         self.ranker = dict(ranker) if ranker else None
 
     def __call__(self, doc: Doc) -> Doc:
         if self.rules is None:
-            raise ValueError(E_NO_TABLE.format(component="record_linker", table="rules", file=COMPONENT_TABLES["record_linker"]["rules"]))
+            raise no_table("record_linker", "rules")
         offsets = entity_offsets(doc)
         ents = [Ent(s, e, label) for s, e, label in offsets]
         readings = {}

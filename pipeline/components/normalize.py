@@ -19,8 +19,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.errors import E_NO_TABLE
-from pipeline.labels import COMPONENT_TABLES
+from pipeline.errors import no_table
 from pipeline.spans import entity_offsets
 
 CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -112,12 +111,12 @@ class CountNormalizer:
     def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, tables: Optional[dict] = None) -> None:
         """Load the unit and qualifier tables (config [initialize.components.count_normalizer.tables])."""
         if not tables:
-            raise ValueError(E_NO_TABLE.format(component="count_normalizer", table="tables", file=COMPONENT_TABLES["count_normalizer"]["tables"]))
+            raise no_table("count_normalizer", "tables")
         self.tables = prepare_tables(tables)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.tables is None:
-            raise ValueError(E_NO_TABLE.format(component="count_normalizer", table="tables", file=COMPONENT_TABLES["count_normalizer"]["tables"]))
+            raise no_table("count_normalizer", "tables")
         text = doc.text
         for start, end, label in entity_offsets(doc):
             if label != self.label:

@@ -20,8 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.components.clean import raw_text
-from pipeline.errors import E_NO_TABLE
-from pipeline.labels import COMPONENT_TABLES
+from pipeline.errors import no_table
 
 SECTIONS = ("achievements", "shortcomings", "responsibility", "plans", "other")
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -310,12 +309,12 @@ class ReportStructure:
     def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None, rules: Optional[dict] = None) -> None:
         """Load the heading and issuer rules (config [initialize.components.report_structure.rules])."""
         if not rules:
-            raise ValueError(E_NO_TABLE.format(component="report_structure", table="rules", file=COMPONENT_TABLES["report_structure"]["rules"]))
+            raise no_table("report_structure", "rules")
         self.rules = StructureRules(dict(rules))
 
     def __call__(self, doc: Doc) -> Doc:
         if self.rules is None:
-            raise ValueError(E_NO_TABLE.format(component="report_structure", table="rules", file=COMPONENT_TABLES["report_structure"]["rules"]))
+            raise no_table("report_structure", "rules")
         text = doc.text
         doc._.year = find_year(text)
         issuer = find_issuer(text, self.rules)

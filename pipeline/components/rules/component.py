@@ -17,9 +17,8 @@ from pipeline.components.rules.law import LawRules, find_laws, law_like
 from pipeline.components.rules.mechanism import MechanismRules, find_mechanisms, quoted_name_fix
 from pipeline.components.rules.text import Ent, TextIndex, Word, _longest_first, _overlaps, jieba_words
 from pipeline.components.rules.trim import TrimRules, trim_span
-from pipeline.errors import E_NO_RULES, E_NO_TABLE, E_UNKNOWN_FAMILY
+from pipeline.errors import E_NO_RULES, E_UNKNOWN_FAMILY, no_table
 from pipeline.knowledge.places import PhraseTable, PlaceGazetteer
-from pipeline.labels import COMPONENT_TABLES
 
 EXTRA_TABLES = ("places", "bodies", "laws")  # the data tables besides the rules, each saved with the model as <name>.json
 FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
@@ -99,7 +98,7 @@ class EntityRules:
     ) -> None:
         """Load the rule tables (required) and the place names, body names and law titles (config [initialize.components.entity_rules])."""
         if rules is None:
-            raise ValueError(E_NO_TABLE.format(component="entity_rules", table="rules", file=COMPONENT_TABLES["entity_rules"]["rules"]))
+            raise no_table("entity_rules", "rules")
         self.set_rules(rules, {"places": places, "bodies": bodies, "laws": laws})
 
     def set_rules(self, rules: dict[str, Any], extra: Optional[dict[str, Optional[dict[str, Any]]]] = None) -> None:
