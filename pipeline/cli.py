@@ -1,9 +1,10 @@
 """The ``fazhi`` command line: thin wrappers over importable functions."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 
@@ -395,23 +396,32 @@ class HeaderLang(str, Enum):
     zh = "zh"
 
 
+@contextmanager
+def _export_errors() -> Iterator[None]:
+    """Reading an extraction's output or writing what is made from it: one line and its exit code, no traceback."""
+    from pipeline.tables.export import ExportError
+
+    try:
+        yield
+    except ExportError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code)
+
+
 @app.command("export")
 def export_cli(
     out_dir: Path = typer.Argument(..., help="The --out directory of `fazhi extract` (holds documents.jsonl)."),
     fmt: TableFormat = typer.Option(TableFormat.xlsx, "--format", "-f", help="csv → DIR/export/<table>.csv; xlsx → DIR/export/fazhi.xlsx (a sheet per table); parquet → DIR/export/<table>.parquet."),
     lang: HeaderLang = typer.Option(HeaderLang.en, "--lang", help="Column headers (and sheet names) in English or Chinese."),
 ) -> None:
-    """Tables documents, entities, records and pivot (issuer × year × activity → value). Exit 2 if DIR has no extraction output."""
-    from pipeline.tables.export import EXPORT_SUBDIR, ExportError, export_tables, read_documents
+    """Tables documents, entities, records and pivot (issuer × year × indicator → value). Exit 2 if DIR has no extraction output."""
+    from pipeline.tables.export import EXPORT_SUBDIR, export_tables, read_documents
 
-    try:
+    with _export_errors():
         extraction = read_documents(out_dir)
         if extraction.torn_last_line:
             typer.echo(f"warning: skipped a torn last line in {out_dir / 'documents.jsonl'}", err=True)
         written = export_tables(extraction.docs, out_dir / EXPORT_SUBDIR, fmt.value, lang.value)
-    except ExportError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(err.exit_code)
     typer.echo(f"exported {len(extraction.docs)} document(s): " + ", ".join(str(p) for p in written))
 
 
@@ -421,14 +431,10 @@ def review_cli(
     dest: Optional[Path] = typer.Option(None, "--out", "-o", help="Where the pages go (default DIR/review)."),
 ) -> None:
     """Static HTML review pages (open index.html in a browser, no server). Exit 2 if DIR has no extraction output."""
-    from pipeline.tables.export import ExportError
     from pipeline.tables.review import write_review
 
-    try:
+    with _export_errors():
         index = write_review(out_dir, dest)
-    except ExportError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(err.exit_code)
     typer.echo(f"wrote {index}")
 
 
@@ -439,13 +445,9 @@ def dashboard_cli(
 ) -> None:
     """A static comparison dashboard (open index.html in a browser, no server, no network). Exit 2 if DIR has no extraction output."""
     from pipeline.tables.dashboard import write_dashboard
-    from pipeline.tables.export import ExportError
 
-    try:
+    with _export_errors():
         index = write_dashboard(out_dir, dest)
-    except ExportError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(err.exit_code)
     typer.echo(f"wrote {index}")
 
 
