@@ -128,6 +128,31 @@ def test_issuer_as_written_or_null(text, issuer):
     assert find_issuer(text, rules) == issuer
 
 
+@pytest.fixture(scope="module")
+def nlp_structure():
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "fazhi.ChineseTokenizer.v1", "segmenter": "char"}}})
+    nlp.add_pipe("entity_rules")
+    nlp.add_pipe("report_structure")
+    return initialize_components(nlp)
+
+
+@pytest.mark.parametrize(
+    "text,issuer",
+    [
+        # 我县 resolved to the county the text names most often, not a neighbour named once (a higher city is another level)
+        ("2024年，我县深入学习贯彻习近平法治思想，全面推进法治政府建设。\n一、主要成效\n召开灵丘县委全面依法治县委员会会议，印发《灵丘县法治政府建设实施方案》，大同市评估组检查灵丘县工作，与广灵县开展联合执法。", "灵丘县"),
+        # 县委、县政府 as the subject, the county named only inside titles
+        ("大同市人民政府：\n2023年，县委、县政府坚持依法行政。\n一、主要做法\n印发《广灵县重大行政决策程序规定》。", "广灵县"),
+        # 街道党工委、办事处 with the street named in a body's name
+        ("2023年，街道党工委、办事处认真落实法治政府建设要求。\n一、主要成效\n成立南关街道法治建设领导小组。", "南关街道"),
+        # a self-reference with no place of its level anywhere in the text stays null
+        ("2023年，在市委、市政府的坚强领导下，我县坚持依法行政，全面推进法治政府建设。\n一、主要成效", None),
+    ],
+)
+def test_issuer_self_reference_resolved_to_the_named_place(nlp_structure, text, issuer):
+    assert nlp_structure(text)._.issuer == issuer
+
+
 @pytest.mark.parametrize(
     "text, model_span, kept",
     [
@@ -159,3 +184,13 @@ def test_county_named_as_the_acting_subject_is_an_institution(nlp_rules):
 def test_titles_with_an_unclosed_period_mark_or_a_task_list_are_law(nlp_rules):
     found = ents(nlp_rules, "贯彻《法治政府建设实施纲要(2021-2025年》，对照《法治政府建设示范指标体系》，印发《某区2025年法治政府建设十项重点任务》。")
     assert {t for t, l in found if l == "LAW"} == {"《法治政府建设实施纲要（2021-2025年》", "《法治政府建设示范指标体系》", "《某区2025年法治政府建设十项重点任务》"}
+
+
+def test_bare_government_after_its_party_committee_is_an_institution(nlp_rules):
+    # guideline I1 with the seeds' 街道党工委、办事处 (dongsan-jiedao-2024): the partner written bare is a body too
+    found = ents(nlp_rules, "镇党委、政府始终将法治建设摆在突出位置。")
+    assert ("镇党委", "INSTITUTION") in found and ("政府", "INSTITUTION") in found
+    found = ents(nlp_rules, "成立由党委政府主要负责人任组长的工作专班。")
+    assert ("党委", "INSTITUTION") in found and ("政府", "INSTITUTION") in found
+    # the partner word opening a compound (政府信息公开) is not a body
+    assert ("政府", "INSTITUTION") not in ents(nlp_rules, "推进党委政府信息公开工作。")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 import srsly
 from spacy.language import Language
@@ -73,6 +74,9 @@ class StructureRules:
             r"(?:中共)?([\u4e00-\u9fff（）()]{2,30}?" + data["issuer_heads"] + r")(?:党工委|党委)?(?=" + followers + r")"
         )
         self.not_before = tuple(data.get("issuer_not_after_delimiter", []))
+        # the unit naming itself by its level only (我县, 县委、县政府, 街道党工委、办事处): the level word, then the gazetteer levels it names
+        self.self_level_re = re.compile(data.get("issuer_self_reference", "(?!)"))
+        self.self_levels: dict[str, list[str]] = dict(data.get("issuer_self_levels", {}))
         self.date_re = re.compile(data["signature_date"])
 
     def classify_heading(self, heading: str, year: int | None) -> str | None:
@@ -183,11 +187,12 @@ def _opening_sentences(text: str, title: list[str], after: int) -> list[str]:
     return []
 
 
-def find_issuer(text: str, rules: StructureRules) -> str | None:
+def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tuple[int, int, str]]] = None) -> str | None:
     """The reporting unit as written: signature block, title, page metadata, opening sentence; null when unnamed.
 
     A self-reference (我局, 我街道) is never an answer; it is resolved by the
-    other sources or left null.
+    other sources, else by the place of its level the text names most often
+    (``places``: the gazetteer's (start, end, level) in the text), or left null.
     """
     nonempty = [text[s:e].strip() for s, e in _lines(text) if text[s:e].strip()]
     tail = nonempty[-4:]
@@ -225,7 +230,21 @@ def find_issuer(text: str, rules: StructureRules) -> str | None:
         name = _unit_name(m.group(1), rules)
         if name and not name.startswith(rules.not_before):
             return name
-    return None
+    return _self_named(text, window, places or [], rules)
+
+
+def _self_named(text: str, window: str, places: Sequence[tuple[int, int, str]], rules: StructureRules) -> str | None:
+    """The place a self-reference by level (我县, 县委、县政府) stands for: of the places of that level
+    in the text, the one named most often (the first of equals); None without either."""
+    m = rules.self_level_re.search(window)
+    if not m:
+        return None
+    level = next(g for g in m.groups() if g)
+    names = [text[a:b] for a, b, lvl in places if lvl in rules.self_levels.get(level, []) and text[a:b].endswith(level) and len(text[a:b]) > len(level)]
+    if not names:
+        return None
+    counts = Counter(names)
+    return max(names, key=lambda n: (counts[n], -names.index(n)))
 
 
 def from_page(title: str | None, date: str | None, source: str | None, rules: StructureRules) -> tuple[str | None, int | None]:
@@ -317,7 +336,7 @@ class ReportStructure:
             raise no_table("report_structure", "rules")
         text = doc.text
         doc._.year = find_year(text)
-        issuer = find_issuer(text, self.rules)
+        issuer = find_issuer(text, self.rules, doc._.places)
         if issuer is not None:
             # the name as the source wrote it (the cleaner made its brackets and commas full-width)
             at = text.find(issuer)

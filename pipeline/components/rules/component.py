@@ -20,6 +20,9 @@ from pipeline.components.rules.trim import TrimRules, trim_span
 from pipeline.errors import E_NO_RULES, E_UNKNOWN_FAMILY, no_table
 from pipeline.knowledge.places import PhraseTable, PlaceGazetteer
 
+if not Doc.has_extension("places"):
+    Doc.set_extension("places", default=None)  # the gazetteer's place names (start, end, level), for report_structure
+
 EXTRA_TABLES = ("places", "bodies", "laws")  # the data tables besides the rules, each saved with the model as <name>.json
 FAMILIES = ("trim", "count", "law", "mechanism_fix", "mechanism_add", "institution_fix", "institution_add")
 
@@ -115,7 +118,9 @@ class EntityRules:
     def __call__(self, doc: Doc) -> Doc:
         if self.tables is None:
             raise ValueError(E_NO_RULES)
-        ents = apply_rules(doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents], self.tables, self.segmenter)
+        index = TextIndex(doc.text, self.tables.clause, self.segmenter, self.tables.gazetteer)
+        ents = apply_rules(doc.text, [(e.start_char, e.end_char, e.label_) for e in doc.ents], self.tables, index=index)
+        doc._.places = list(index.gazetteer_places) if self.tables.gazetteer else None
         spans = []
         for s, e, label in ents:
             span = doc.char_span(s, e, label=label, alignment_mode="strict") or doc.char_span(s, e, label=label, alignment_mode="contract")
@@ -208,10 +213,12 @@ def _without_owner(e: Ent, text: str, places: PlaceIndex, owners: Sequence[str],
         s = nxt
 
 
-def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None) -> list[Ent]:
+def apply_rules(
+    text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segmenter: Optional[Callable[[str], list[Word]]] = None, index: Optional[TextIndex] = None
+) -> list[Ent]:
     """The repaired entity list for ``text`` given the model's entities (character offsets)."""
     fam = t.families
-    index = TextIndex(text, t.clause, segmenter, t.gazetteer)
+    index = index or TextIndex(text, t.clause, segmenter, t.gazetteer)
     ents: list[Ent] = list(model_ents)
     if fam["trim"]:
         ents = [x for x in (trim_span(index, e, t.trim, t.hard) for e in ents) if x is not None]
@@ -283,7 +290,7 @@ def apply_rules(text: str, model_ents: Sequence[Ent], t: EntityRuleTables, segme
 
 @Language.factory(
     "entity_rules",
-    assigns=["doc.ents"],
+    assigns=["doc.ents", "doc._.places"],
     requires=["doc.ents"],
     default_config={"families": None, "segmenter": {"@misc": "fazhi.jieba_words.v1"}},
 )

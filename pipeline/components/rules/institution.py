@@ -34,6 +34,8 @@ class InstitutionRules(RuleTable):
     drop_unmatched: bool = True
     website_words: list[str] = field(default_factory=list)  # 门户网站 …: 某某人民政府门户网站 names a site, not a body
     acting_followers: list[str] = field(default_factory=list)  # 坚持, 深入 …: a county or city named as the subject acts as the office
+    paired_bodies: dict[str, list[str]] = field(default_factory=dict)  # 党委 → 政府: the bare partner written after a party committee (镇党委、政府)
+    paired_blockers: list[str] = field(default_factory=list)  # 建设, 信息 …: the partner word begins a compound (党委政府信息), not a body
 
     def __post_init__(self) -> None:
         self.standalone = _longest_first(self.standalone)
@@ -176,7 +178,8 @@ def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequenc
     typed: list[Char] = []
     for m in r.type_re.finditer(text):
         s, e = m.span()
-        if _role_word(text, e, r) or index.in_title(s, e) or (e - s <= 2 and not index.is_word_start(e)):
+        partnered = any(text.startswith(w, e) for w in r.paired_bodies.get(m.group(), []))  # 党委政府 segmented as one word
+        if _role_word(text, e, r) or index.in_title(s, e) or (e - s <= 2 and not index.is_word_start(e) and not partnered):
             continue
         typed.append((s, e))
         s, e = _quote_wrapped(index, s, e)
@@ -208,8 +211,23 @@ def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequenc
                 continue
             cands.append((place_prefix_start(index, a, r, places), b))
     cands = [c for c in cands if not index.crosses(c[0], c[1], "，。；：、\n")]
+    cands += _paired_partners(text, cands, r)
     cands = [(a, b + len(r.meeting_suffix)) if r.meeting_suffix and text.startswith(r.meeting_suffix, b) else (a, b) for a, b in cands]
     return _longest_non_overlapping(cands)
+
+
+def _paired_partners(text: str, cands: Sequence[Char], r: InstitutionRules) -> list[Char]:
+    """The government (or office) written bare after a party committee, as its pair: 镇党委、政府 → 政府, 党委政府 → 政府."""
+    out: list[Char] = []
+    for a, b in cands:
+        partners = next((v for k, v in r.paired_bodies.items() if text.endswith(k, a, b)), None)
+        if not partners:
+            continue
+        p = b + 1 if text[b : b + 1] in ("、", "和") else b
+        word = next((w for w in partners if text.startswith(w, p)), None)
+        if word and not _starts_with_any(text[p + len(word) : p + len(word) + 4], r.paired_blockers):
+            out.append((p, p + len(word)))
+    return out
 
 
 def _role_word(text: str, e: int, r: InstitutionRules) -> bool:
