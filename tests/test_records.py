@@ -334,6 +334,27 @@ def test_section_under_a_part_heading_that_names_no_section():
 
 
 def test_link_rates_joined_by_he_are_two_records_not_garbage(nlp_blank):
-    """参与率和合格率均达100%: two rates (not 参格率 / 率格率, a split inside 参与)."""
+    """参与率和合格率均达100%: two rates (not 参格率 / 率格率, a split inside 参与), each of the training the clause before names."""
     got = link(nlp_blank, "组织执法人员参加培训班，参与率和合格率均达100%。", [("COUNT", "100%")])
-    assert [g[0] for g in got] == ["参与率", "合格率"]
+    assert [g[0] for g in got] == ["培训班参与率", "培训班合格率"]
+
+
+@pytest.mark.parametrize(
+    "text,counts,activities",
+    [
+        # spec: the activity names what is counted; a bare rate is of the object of the clause before
+        ("组织国家工作人员学法考试，参考率、合格率均达100%。", [("COUNT", "100%")], ["国家工作人员学法考试参考率", "国家工作人员学法考试合格率"]),
+        # a count closing the clause before is not part of the object
+        ("热线受理企业群众各类诉求31万件，办结率100%。", [("COUNT", "31万件"), ("COUNT", "100%")], ["企业群众各类诉求办结率"]),
+        # one figure for a list of rates without 均 is one record per rate
+        ("备案规范性文件9件，报备率、及时率、规范率达100%。", [("COUNT", "9件"), ("COUNT", "100%")], ["规范性文件报备率", "规范性文件及时率", "规范性文件规范率"]),
+        # a ratio clause (占…的) names no object: the rate stays as written
+        ("调解纠纷14起，占调解案件的37.2%，成功率为78.94%。", [("COUNT", "14起"), ("COUNT", "37.2%"), ("COUNT", "78.94%")], None),
+    ],
+)
+def test_link_a_bare_rate_takes_the_object_of_the_clause_before(nlp_blank, text, counts, activities):
+    got = [g[0] for g in link(nlp_blank, text, counts)]
+    if activities is None:
+        assert got[-1] == "成功率"
+    else:
+        assert got[-len(activities) :] == activities

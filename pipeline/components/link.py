@@ -250,7 +250,13 @@ def link_records(
                 activity = verb + seg
             if actor is None and delim == COORD and prev is not None:
                 actor = prev["actor"]
-        distributed = any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)
+        if mode == "clause" and delim and delim in "，," and _bare_rates(activity) and activity == seg:
+            # 组织干部参加学法考试，参考率、合格率均达100% → 学法考试参考率: a bare rate is of the clause before
+            obj = _previous_object(text, s0, k, counts[max(0, ci - 8) : ci], rules, scan)
+            if obj:
+                activity = obj + activity
+        # one figure for a list of rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
+        distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or bool(_rate_list(activity))
         if len(activity) > rules.max_chars and not (distributed and _rate_list(activity)):
             # cut at the last verb that starts a conjunct, else the first verb
             titled = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", activity) for i in range(m.start() + 1, m.end())}
@@ -301,6 +307,32 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun
+
+
+def _bare_rates(activity: str) -> bool:
+    """``参考率、合格率``, ``办结率``: rates that name no object (each a short 率 word)."""
+    parts = _rate_list(activity) or [activity]
+    return all(p.endswith("率") and 2 <= len(p) <= 4 for p in parts)
+
+
+def _previous_object(text: str, s0: int, end: int, counts: Sequence[Ent], rules: ActivityRules, scan: str) -> str:
+    """The object of the clause that ends at ``end`` (in the sentence from ``s0``): what its last verb takes
+    (three characters at least), a count closing it dropped (受理企业群众各类诉求31万件 → 企业群众各类诉求); "" when none."""
+    k = end - 1
+    while k >= s0 and scan[k] not in rules.delims:
+        k -= 1
+    stop = next((c.start for c in counts if k < c.start and c.end >= end - 1 and not text[c.end : end].strip()), end)
+    clause = text[k + 1 : stop]
+    quoted = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", clause) for i in range(m.start() + 1, m.end())}
+    for i in range(len(clause) - 1, -1, -1):
+        v = rules.verb_at(clause, i)
+        if v and i not in quoted:
+            obj = clause[i + len(v) :].strip()
+            if re.match(r"[0-9０-９]", obj) or obj.endswith("的"):
+                return ""  # 占调解案件的37.2%: a ratio, not an object
+            if len(obj) >= 3:
+                return obj  # 参加培训班: not 培训|班, a verb inside the object
+    return ""
 
 
 def _rate_list(activity: str) -> list[str]:
