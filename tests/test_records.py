@@ -358,3 +358,18 @@ def test_link_a_bare_rate_takes_the_object_of_the_clause_before(nlp_blank, text,
         assert got[-1] == "成功率"
     else:
         assert got[-len(activities) :] == activities
+
+
+@pytest.mark.parametrize(
+    "text,counts,activities",
+    [
+        # 审结 (an administrative verb no seed report writes) takes the object of the count before
+        ("全年受理行政复议申请129件，审结122件。", [("COUNT", "129件"), ("COUNT", "122件")], ["受理行政复议申请", "审结行政复议申请"]),
+        # the object after the last of coordinated counts is every conjunct's
+        ("修改5件、废止25件市政府规章。", [("COUNT", "5件"), ("COUNT", "25件")], ["修改市政府规章", "废止市政府规章"]),
+        # a typeset space before the count is not part of the activity; a rate is not an object
+        ("网上可办率 94.3%，办理 1.3 万件。", [("COUNT", "94.3%"), ("COUNT", "1.3 万件")], ["网上可办率", "办理"]),
+    ],
+)
+def test_link_verbs_objects_and_spaces(nlp_blank, text, counts, activities):
+    assert [g[0] for g in link(nlp_blank, text, counts)] == activities

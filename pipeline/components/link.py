@@ -179,6 +179,7 @@ def link_records(
         seg = text[clause_start : c.start]
         seg_start = clause_start
         seg, quals = _strip_right(seg, rules.qualifiers)
+        seg = seg.rstrip()  # 办理 1.3 万件: a typeset space before the count is not part of the activity
         breakdown = "其中" in seg
         if breakdown:
             cut = seg.index("其中") + 2
@@ -221,6 +222,9 @@ def link_records(
             activity, mode = (verb or "") + noun_after, "count_first"
             ev_start, ev_end = c.end, c.end + len(noun_after)
             obj = noun_after
+            if delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
+                # 修改5件、废止25件市政府规章 → 修改市政府规章: the object after the last count is the conjuncts' too
+                prev["activity"]["text"] = prev["_verb"] + noun_after
         else:
             activity, mode = seg, "clause"
             ev_start, ev_end = seg_start, seg_start + len(seg)
@@ -241,7 +245,7 @@ def link_records(
             elif verb and listed:
                 # 修订“三重一大”事项集体决策等制度4项 → 修订制度
                 activity, obj = verb + listed.group(1), listed.group(1)
-            elif prev is not None and verb and verb == seg and prev["_object"]:
+            elif prev is not None and verb and verb == seg and prev["_object"] and not prev["_object"].endswith("率"):
                 # 收到行政复议申请455件，办结310件 → 办结行政复议申请
                 activity, obj = verb + prev["_object"], prev["_object"]
             elif delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and not verb:
