@@ -60,6 +60,14 @@ def test_place_gazetteer_levels(places):
         ("认真落实司法部部署。", "司法部"),
         ("厅党组深入学习贯彻习近平法治思想。", "厅党组"),
         ("县委常委会专题听取法治建设汇报。", "县委常委会"),
+        # a body's standing meeting written over its name (县政府 + 政府常务会)
+        ("县委常委会、县政府常务会组织集中学法12次。", "县政府常务会"),
+        # the session number is not part of the name; a verb before a named group is not its name
+        ("召开十四届县委全面依法治县委员会第三次全体会议。", "县委全面依法治县委员会"),
+        ("及时调整法治政府建设领导小组。", "法治政府建设领导小组"),
+        # working groups (专班) and lecture teams (宣讲团) are standing bodies with their owner
+        ("成立法治政府建设工作专班。", "法治政府建设工作专班"),
+        ("组建区委宣讲团深入基层。", "区委宣讲团"),
     ],
 )
 def test_institution_with_unseen_place_or_body(nlp_rules, text, span):
@@ -194,3 +202,9 @@ def test_bare_government_after_its_party_committee_is_an_institution(nlp_rules):
     assert ("党委", "INSTITUTION") in found and ("政府", "INSTITUTION") in found
     # the partner word opening a compound (政府信息公开) is not a body
     assert ("政府", "INSTITUTION") not in ents(nlp_rules, "推进党委政府信息公开工作。")
+
+
+def test_institution_office_is_not_run_into_an_overlapping_abbreviation(nlp_rules):
+    # 工委 then 委办 (an abbreviation) overlap: only a meeting runs on (fatou-jiedao-2023)
+    found = ents(nlp_rules, "2023年，垡头街道工委办事处认真落实。")
+    assert not any(t.endswith("工委办") for t, _ in found)

@@ -162,6 +162,9 @@ def _unbalanced(span_text: str) -> bool:
     return any(span_text.count(a) != span_text.count(b) for a, b in QUOTE_PAIRS)
 
 
+SESSION_RE = re.compile(r"第?[一二三四五六七八九十]+届")
+
+
 def _institution_ends(e: Ent, text: str, r: InstitutionRules, leading: Sequence[str]) -> Optional[Ent]:
     """A body's name runs to its end (党委会|议 → 党委会议) and starts at its name (其中特邀|武汉大学);
     a site's name (…人民政府|门户网站) is not a body."""
@@ -170,6 +173,9 @@ def _institution_ends(e: Ent, text: str, r: InstitutionRules, leading: Sequence[
     s, end = e[0], e[1] + (1 if text.endswith("会", 0, e[1]) and text.startswith("议", e[1]) else 0)
     while (w := next((w for w in leading if text.startswith(w, s)), None)) and end - s - len(w) >= 2:
         s += len(w)
+    session = SESSION_RE.match(text, s, end)  # 十四届|县委全面依法治县委员会: the session number is not the name
+    if session and end - session.end() >= 2:
+        s = session.end()
     return (s, end, e[2])
 
 
