@@ -129,6 +129,10 @@ def test_entity_swap_moves_spans():
         ("2023年，在区委、区政府的正确领导下，新市街道办事处坚持以习近平新时代中国特色社会主义思想为指导。\n一、主要工作和成效", "新市街道办事处"),
         ("2023年，在市委、市政府的坚强领导下，我县坚持依法行政，全面推进法治政府建设。\n一、主要成效", None),
         ("依据有关规定，现将北京市石景山区人民政府2023年法治政府建设年度情况报告如下。\n一、主要举措和成效", "北京市石景山区人民政府"),
+        # the unit, then the work it reports on, then what it did
+        ("2024年，广灵县法治政府建设工作坚持以习近平新时代中国特色社会主义思想为指导。\n一、主要举措和成效", "广灵县"),
+        # a zone's party working committee and administrative committee, in a first line that only mentions 报告
+        ("2025年，平潭综合实验区党工委、管委会坚持依法行政，为高质量发展筑牢法治根基。现将全年工作情况报告如下：\n一、主要举措", "平潭综合实验区"),
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):

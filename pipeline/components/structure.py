@@ -60,14 +60,16 @@ class StructureRules:
         fields = "|".join(data.get("issuer_meta_fields", [])) or "(?!)"
         followers = "|".join(data.get("issuer_opening_followers", [])) or "(?!)"
         self.meta_field_re = re.compile(r"(?:" + fields + r")[\s\]|｜:：]*([\u4e00-\u9fff（）()]{2,30})")
+        # the unit may be followed by the work it reports on (乐平市法治政府建设工作坚持…)
+        topic = "(?:" + "|".join(data.get("issuer_topics", [])) + ")?" if data.get("issuer_topics") else ""
         self.opening_re = re.compile(
             r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
-            r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")(?=" + followers + r")"
+            r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")" + topic + r"(?=" + followers + r")"
         )
-        # the unit's own party committee and government named as a pair (梅林街道党工委、办事处, 石门县委、县政府)
+        # the unit's own party committee and government named as a pair (梅林街道党工委、办事处, 石门县委、县政府, …度假区党工委、管委会)
         places = data.get("issuer_pair_places", "(?!)")
         self.pair_re = re.compile(
-            r"(?:^|\n|[，,。：:；;])(?:中共)?([\u4e00-\u9fff]{2,20}?" + places + r")(?:党工委|党委|委)[、和与及](?:街道)?(?:办事处|[区县市镇乡旗]?(?:人民)?政府)"
+            r"(?:^|\n|[，,。：:；;])(?:中共)?([\u4e00-\u9fff]{2,20}?" + places + r")(?:党工委|党委|委)[、和与及](?:街道)?(?:办事处|管委会|管理委员会|[区县市镇乡旗]?(?:人民)?政府)"
         )
         # the first paragraph after the title opening with the unit (石门县人民政府始终坚持…)
         self.first_paragraph_re = re.compile(
@@ -96,6 +98,11 @@ REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报
 TITLE_SCAN_LINES = 20
 
 
+def _report_title_line(line: str) -> bool:
+    """A short line that names the report (法治…报告/总结), not a sentence or a site's navigation path."""
+    return len(line) < 80 and bool(REPORT_TITLE_RE.search(line)) and not re.search(r"[。；]", line) and not BREADCRUMB_RE.search(line)
+
+
 def find_title(text: str) -> tuple[list[str], int]:
     """The title lines and the offset after them.
 
@@ -107,7 +114,7 @@ def find_title(text: str) -> tuple[list[str], int]:
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
     for k, (s, e) in enumerate(lines[:TITLE_SCAN_LINES]):
         line = text[s:e].strip()
-        if len(line) < 80 and REPORT_TITLE_RE.search(line) and not re.search(r"[。；]", line) and not BREADCRUMB_RE.search(line):
+        if _report_title_line(line):
             first = k
             while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
                 first -= 1
@@ -179,7 +186,7 @@ def _opening_sentences(text: str, title: list[str], after: int) -> list[str]:
     """The first sentences of the first paragraph after the title (``find_title``: lines, end),
     past date and document-number lines. Without a report title line the first line may itself be that paragraph.
     """
-    start = after if title and REPORT_TITLE_RE.search(title[-1]) else 0
+    start = after if title and _report_title_line(title[-1]) else 0
     for s, e in islice(_lines_from(text, start), 6):
         line = text[s:e].strip()
         if len(line) >= 30 and re.search(r"[，,。]", line):
@@ -226,7 +233,8 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         name = _unit_name(m.group(1), rules) if m else None
         if name:
             return name
-    for m in rules.pair_re.finditer(window, after):
+    # without a report title line the first line may itself be the opening paragraph (_opening_sentences)
+    for m in rules.pair_re.finditer(window, after if title and _report_title_line(title[-1]) else 0):
         name = _unit_name(m.group(1), rules)
         if name and not name.startswith(rules.not_before):
             return name
