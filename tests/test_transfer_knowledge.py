@@ -212,3 +212,9 @@ def test_institution_office_is_not_run_into_an_overlapping_abbreviation(nlp_rule
     # 工委 then 委办 (an abbreviation) overlap: only a meeting runs on (fatou-jiedao-2023)
     found = ents(nlp_rules, "2023年，垡头街道工委办事处认真落实。")
     assert not any(t.endswith("工委办") for t, _ in found)
+
+
+def test_session_numbers_and_slogans_are_not_counts(nlp_rules):
+    # 六届二次全会: a session of a party committee, not two of anything; 办好两件大事: a slogan
+    found = ents(nlp_rules, "学习贯彻市委六届二次全会精神，办好两件大事，开展普法活动12场。")
+    assert [t for t, l in found if l == "COUNT"] == ["12场"]
