@@ -218,3 +218,9 @@ def test_session_numbers_and_slogans_are_not_counts(nlp_rules):
     # 六届二次全会: a session of a party committee, not two of anything; 办好两件大事: a slogan
     found = ents(nlp_rules, "学习贯彻市委六届二次全会精神，办好两件大事，开展普法活动12场。")
     assert [t for t, l in found if l == "COUNT"] == ["12场"]
+
+
+def test_constitution_in_an_oath_is_the_law(nlp_rules):
+    # spec: 宪法 in 宪法知识讲座 is LAW (the law is meant); so in 宪法宣誓 (an oath to it); not in 国家宪法日 (a day)
+    assert ("宪法", "LAW") in ents(nlp_rules, "举行宪法宣誓仪式，重温誓词。")
+    assert ("宪法", "LAW") not in ents(nlp_rules, "结合国家宪法日开展宣传。")
