@@ -224,3 +224,19 @@ def test_constitution_in_an_oath_is_the_law(nlp_rules):
     # spec: 宪法 in 宪法知识讲座 is LAW (the law is meant); so in 宪法宣誓 (an oath to it); not in 国家宪法日 (a day)
     assert ("宪法", "LAW") in ents(nlp_rules, "举行宪法宣誓仪式，重温誓词。")
     assert ("宪法", "LAW") not in ents(nlp_rules, "结合国家宪法日开展宣传。")
+
+
+@pytest.mark.parametrize(
+    "text,law",
+    [
+        # guideline L2: with its year a plan is a specific document (dongcheng-sifaju-2022), its place prefix included
+        ("制定我区2022年度重大行政决策目录，确保程序正当。", "2022年度重大行政决策目录"),
+        ("印发灵丘县2024年全面依法治县工作要点。", "灵丘县2024年全面依法治县工作要点"),
+        ("纳入2023年普法依法治理工作要点、理论学习中心组重要学习内容。", "2023年普法依法治理工作要点"),
+        # without a year it is a generic plan
+        ("制定年度学习计划。", None),
+    ],
+)
+def test_dated_plans_are_law(nlp_rules, text, law):
+    laws = [t for t, l in ents(nlp_rules, text) if l == "LAW"]
+    assert laws == ([law] if law else [])

@@ -26,6 +26,8 @@ class LawRules(RuleTable):
     drop_unmatched: bool = True
     title_blockers_after: list[str] = field(default_factory=list)
     titles: Optional[PhraseTable] = None
+    dated_title_verbs: list[str] = field(default_factory=list)  # 制定, 印发 …: what is done to a document
+    dated_title_types: list[str] = field(default_factory=list)  # 工作要点, 实施方案 …: its type word
 
     def __post_init__(self) -> None:
         self.type_words = _longest_first(self.type_words)
@@ -33,6 +35,11 @@ class LawRules(RuleTable):
         self.compilation_words = _longest_first(self.compilation_words)
         self.names = re.compile(f"(?:{re.escape(self.law_name_prefix)})?(?:{_alternation(self.national_laws)})")
         self.plan = re.compile(self.plan_regex)
+        # guideline L2: a plan or list with its year is a specific document (制定我区2022年度重大行政决策目录)
+        self.dated = re.compile(
+            "(?:" + _alternation(self.dated_title_verbs) + r")了?[\u4e00-\u9fff]{0,10}?(\d{4}年度?[\u4e00-\u9fff]{0,24}?(?:"
+            + _alternation(self.dated_title_types) + r"))(?=[^\u4e00-\u9fff]|[等和及与]|$)"
+        ) if self.dated_title_verbs and self.dated_title_types else None
 
     def title_kind(self, inner: str) -> str:
         """``law``, ``publication`` or ``other`` for the text inside 《》."""
@@ -89,6 +96,10 @@ def find_laws(index: TextIndex, r: LawRules, place_prefix: Callable[[TextIndex, 
         if not text[s] == "“":
             s = place_prefix(index, s)
         laws.append((s, e))
+    for m in r.dated.finditer(text) if r.dated else []:
+        s, e = m.span(1)
+        if not index.in_title(s, e) and not any(_overlaps((s, e), x) for x in laws + vetoes):
+            laws.append((place_prefix(index, s), e))
     return laws, vetoes
 
 
