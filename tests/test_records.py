@@ -373,3 +373,22 @@ def test_link_a_bare_rate_takes_the_object_of_the_clause_before(nlp_blank, text,
 )
 def test_link_verbs_objects_and_spaces(nlp_blank, text, counts, activities):
     assert [g[0] for g in link(nlp_blank, text, counts)] == activities
+
+
+@pytest.mark.parametrize(
+    "text,where,section",
+    [
+        # a part heading naming achievements and shortcomings reports the one it names first
+        ("一、主要举措、成效及存在的问题与原因分析\n（一）主要举措及成效\n1.强化组织领导。召开会议4次。", "召开会议", "achievements"),
+        # a heading line that runs on into text: a later year cited after its full stop does not make it plans
+        ("2022年，市政府坚持依法行政。\n一、持续优化法治化营商环境。印发《营商环境优化提升三年行动方案（2022-2024年）》，办理事项5件。", "办理事项", "achievements"),
+        # performing a duty is not the first-responsible-person part
+        ("一、强化政治引领，切实履行法治政府建设工作职责\n召开常务会议学法4次。", "召开常务会议", "achievements"),
+        # 一是… points inside the responsibility subsection stay in it; a report opening with its first part has no title
+        ("一、2024年工作举措\n（一）切实履行推进法治建设第一责任人职责。\n一是坚持高位统筹。召开会议2次。\n（二）全面履行政府职能。\n一是深化改革。办理事项3件。", "召开会议", "responsibility"),
+        ("一、2024年工作举措\n（一）切实履行推进法治建设第一责任人职责。\n一是坚持高位统筹。召开会议2次。\n（二）全面履行政府职能。\n一是深化改革。办理事项3件。", "办理事项", "achievements"),
+    ],
+)
+def test_sections_of_other_heading_styles(text, where, section):
+    secs = section_spans(text, RULES, find_year(text))
+    assert section_of(secs, text.index(where)) == section

@@ -82,13 +82,17 @@ class StructureRules:
         self.date_re = re.compile(data["signature_date"])
 
     def classify_heading(self, heading: str, year: int | None) -> str | None:
+        """The section a heading names: of the sections its words name, the one named first
+        (一、主要举措、成效及存在的问题 reports achievements); a later year in it makes it plans, read
+        to its first full stop only (a heading line that runs on into text cites other years)."""
         head = heading.strip()[:60]
-        for sec, pat in self.keywords:
-            if pat.search(head):
-                if sec == "achievements" and year and any(int(y) > year for y in YEAR_RE.findall(head)):
-                    return "plans"
-                return sec
-        if year and any(int(y) > year for y in YEAR_RE.findall(head)):
+        first = re.split(r"[。；;]", head)[0]
+        later = bool(year) and any(int(y) > year for y in YEAR_RE.findall(first))
+        found = [(m.start(), k, sec) for k, (sec, pat) in enumerate(self.keywords) if (m := pat.search(head))]
+        if found:
+            sec = min(found)[2]
+            return "plans" if sec == "achievements" and later else sec
+        if later:
             return "plans"
         return None
 
@@ -96,6 +100,7 @@ class StructureRules:
 BREADCRUMB_RE = re.compile(r"[>＞»]|当前位置|首页")  # a site's navigation path that names the report's column
 REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报告|总结)")
 TITLE_SCAN_LINES = 20
+PART_HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]+[、.．]|第[一二三四五六七八九十]+部分)")
 
 
 def _report_title_line(line: str) -> bool:
@@ -119,7 +124,9 @@ def find_title(text: str) -> tuple[list[str], int]:
             while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
                 first -= 1
             return [text[a:b].strip() for a, b in lines[first : k + 1]], e
-    return ([text[lines[0][0] : lines[0][1]].strip()] if lines else []), (lines[0][1] if lines else 0)
+    if not lines or PART_HEADING_RE.match(text[lines[0][0] : lines[0][1]]):
+        return [], 0  # an opening that starts with its first part (一、2024年工作举措) has no title
+    return [text[lines[0][0] : lines[0][1]].strip()], lines[0][1]
 
 
 def find_year(text: str) -> int | None:
@@ -283,6 +290,7 @@ def section_spans(text: str, rules: StructureRules, year: int | None) -> list[di
     has_headings = any(rules.level1.match(text[s:e]) and rules.classify_heading(text[s:e], year) for s, e in lines if s >= title_end)
     current, heading = "other", ""
     sub_override: str | None = None
+    sub_level = 0
     signature_from = len(text)
     nonempty = [(s, e) for s, e in lines if text[s:e].strip()]
     if nonempty and rules.date_re.match(text[nonempty[-1][0] : nonempty[-1][1]]):
@@ -300,7 +308,11 @@ def section_spans(text: str, rules: StructureRules, year: int | None) -> list[di
                 current, heading, sub_override = rules.classify_heading(line, year) or "achievements", line.strip(), None
             elif rules.sub.match(line):
                 cls = rules.classify_heading(line[:40], year)
-                sub_override = "responsibility" if cls == "responsibility" else None
+                level = 3 if re.match(r"\s*[一二三四五六七八九十]+是", line) else 2  # 一是 is a point inside a subsection
+                if cls == "responsibility":
+                    sub_override, sub_level = "responsibility", level
+                elif sub_override is None or level <= sub_level:
+                    sub_override = None  # a point inside the responsibility part (一是…) stays in it
             sec = sub_override or current
         else:
             stripped = line.strip()
