@@ -392,3 +392,17 @@ def test_link_verbs_objects_and_spaces(nlp_blank, text, counts, activities):
 def test_sections_of_other_heading_styles(text, where, section):
     secs = section_spans(text, RULES, find_year(text))
     assert section_of(secs, text.index(where)) == section
+
+
+@pytest.mark.parametrize(
+    "text,counts,activity",
+    [
+        # the counted units do what follows the count (对 / 组织 … hands them the action)
+        ("组织全区78家单位参加“习近平法治思想在线测试”。", [("COUNT", "78家")], "组织单位参加“习近平法治思想在线测试”"),
+        ("对9个部门开展法治建设督察。", [("COUNT", "9个")], "对部门开展法治建设督察"),
+        # without such a word the noun after the count is what was done (召开12次月调度会)
+        ("召开12次月调度会研究工作。", [("COUNT", "12次")], "召开月调度会"),
+    ],
+)
+def test_link_counted_units_that_act(nlp_blank, text, counts, activity):
+    assert [g[0] for g in link(nlp_blank, text, counts)] == [activity]

@@ -73,6 +73,8 @@ class ActivityRules:
         self.count_first_max = int(data["count_first_max_chars"])
         self.max_chars = int(data["max_activity_chars"])
         self.verbs_after_count = sorted(data.get("verbs_after_count", []), key=len, reverse=True)
+        self.governing_markers = sorted(data.get("governing_markers", []), key=len, reverse=True)  # 对, 组织 …: the counted units act
+        self.governed_scopes = sorted(data.get("governed_scopes", []), key=len, reverse=True)  # 全区, 各 …: between marker and count
 
     def verb_at(self, s: str, i: int) -> str | None:
         for v in self.verbs:
@@ -222,6 +224,12 @@ def link_records(
             activity, mode = (verb or "") + noun_after, "count_first"
             ev_start, ev_end = c.end, c.end + len(noun_after)
             obj = noun_after
+            marker = _governing_marker(seg, rules)
+            action = _governed_action(text, c.end + len(noun_after), rules) if marker else ""
+            if action:
+                # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
+                activity, obj = marker + noun_after + action, noun_after + action
+                ev_end = c.end + len(noun_after) + len(action)
             if delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
                 # 修改5件、废止25件市政府规章 → 修改市政府规章: the object after the last count is the conjuncts' too
                 prev["activity"]["text"] = prev["_verb"] + noun_after
@@ -311,6 +319,27 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun
+
+
+def _governing_marker(seg: str, rules: ActivityRules) -> str:
+    """The word that hands the counted units an action (对, 组织, 指导 …) ending the text before the count,
+    past a scope word (组织全区|78家单位); "" when none."""
+    s = seg.rstrip()
+    scope = next((d for d in rules.governed_scopes if s.endswith(d)), "")
+    s = s[: len(s) - len(scope)]
+    return next((m for m in rules.governing_markers if s.endswith(m)), "")
+
+
+def _governed_action(text: str, pos: int, rules: ActivityRules) -> str:
+    """What the counted units do: from the first verb after the counted noun at ``pos`` (past an
+    insertion in brackets and coordinated counts: 5个乡镇(街道)、56个部门|述法) to the clause's end; "" when none."""
+    end = pos
+    while end < len(text) and text[end] not in "，,。；;：:！？!?\n":
+        end += 1
+    for p in range(pos, min(end, pos + 16) + 1):
+        if rules.verb_at(text, p) and re.fullmatch(r"(?:[（(][^（）()]{0,10}[）)])?(?:、[^、]{1,12}?)*", text[pos:p]):
+            return text[p:end]
+    return ""
 
 
 def _bare_rates(activity: str) -> bool:
