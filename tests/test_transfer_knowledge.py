@@ -131,6 +131,9 @@ def test_entity_swap_moves_spans():
         ("依据有关规定，现将北京市石景山区人民政府2023年法治政府建设年度情况报告如下。\n一、主要举措和成效", "北京市石景山区人民政府"),
         # the unit, then the work it reports on, then what it did
         ("2024年，广灵县法治政府建设工作坚持以习近平新时代中国特色社会主义思想为指导。\n一、主要举措和成效", "广灵县"),
+        # the unit the opening names, not the bureau that published the page; the publisher's full form of the same name
+        ("- 发布机构:广灵县司法局\n关于2025年度法治政府建设情况的报告\n2025年，在市委、市政府的坚强领导下，广灵县坚持依法行政。", "广灵县"),
+        ("- 发布机构:大同市卫生健康委员会\n关于2023年度法治政府建设情况的报告\n2023年，大同市卫生健康委坚持依法行政。", "大同市卫生健康委员会"),
         # a zone's party working committee and administrative committee, in a first line that only mentions 报告
         ("2025年，平潭综合实验区党工委、管委会坚持依法行政，为高质量发展筑牢法治根基。现将全年工作情况报告如下：\n一、主要举措", "平潭综合实验区"),
     ],

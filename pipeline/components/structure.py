@@ -100,6 +100,7 @@ class StructureRules:
 BREADCRUMB_RE = re.compile(r"[>＞»]|当前位置|首页")  # a site's navigation path that names the report's column
 REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报告|总结)")
 TITLE_SCAN_LINES = 20
+NAME_COMPLETIONS = ("员会", "人民政府", "政府", "办事处")  # 卫生健康委 → 卫生健康委员会, 薛城区 → 薛城区人民政府: one unit
 PART_HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]+[、.．]|第[一二三四五六七八九十]+部分)")
 
 
@@ -225,21 +226,23 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         name = _unit_name(line, rules) if len(line) <= 30 and rules.date_re.match(nxt) else None
         if name:
             return name
+    # the unit the report's own opening names before the page's publisher (a justice bureau often
+    # publishes its government's report: 发布机构:…区司法局, then 2025年,…,薛城区坚持…), in the
+    # publisher's fuller form when that is the same name written out (…卫生健康委 → …卫生健康委员会)
     head = text[: min(len(text), after + 1500)]
-    for m in rules.meta_field_re.finditer(head):
-        name = _unit_name(m.group(1), rules)
-        if name:
-            return name
+    published = next((n for m in rules.meta_field_re.finditer(head) if (n := _unit_name(m.group(1), rules))), None)
     window = text[: min(len(text), after + 600)]
-    for m in rules.opening_re.finditer(window):
-        name = _unit_name(m.group(1), rules)
-        if name:
-            return name
-    for sentence in _opening_sentences(text, title, after):
+    opening = next((n for m in rules.opening_re.finditer(window) if (n := _unit_name(m.group(1), rules))), None)
+    for sentence in _opening_sentences(text, title, after) if opening is None else []:
         m = rules.first_paragraph_re.match(sentence)
-        name = _unit_name(m.group(1), rules) if m else None
-        if name:
-            return name
+        opening = _unit_name(m.group(1), rules) if m else None
+        if opening:
+            break
+    if opening:
+        written_out = published and published.startswith(opening) and published[len(opening) :] in NAME_COMPLETIONS
+        return published if written_out else opening
+    if published:
+        return published
     # without a report title line the first line may itself be the opening paragraph (_opening_sentences)
     for m in rules.pair_re.finditer(window, after if title and _report_title_line(title[-1]) else 0):
         name = _unit_name(m.group(1), rules)
