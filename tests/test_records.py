@@ -406,3 +406,30 @@ def test_sections_of_other_heading_styles(text, where, section):
 )
 def test_link_counted_units_that_act(nlp_blank, text, counts, activity):
     assert [g[0] for g in link(nlp_blank, text, counts)] == [activity]
+
+
+def test_link_counted_units_action_evidence_points_at_the_action(nlp_blank):
+    # past a coordinated noun the evidence runs from the counted noun to the action's end, in the text
+    text = "对9个部门、单位开展督察。"
+    doc = nlp_blank.make_doc(text)
+    doc.ents = [doc.char_span(1, 3, label="COUNT")]
+    for _, proc in nlp_blank.pipeline:
+        doc = proc(doc)
+    act = doc._.records[0]["activity"]
+    assert act["text"] == "对部门开展督察" and text[act["start"] : act["end"]] == "部门、单位开展督察"
+
+
+@pytest.mark.parametrize(
+    "text,counts,activities",
+    [
+        # 核对, 针对: 对 ends a longer word and hands nothing to the counted units
+        ("核对12个单位数据开展比对。", [("COUNT", "12个")], ["单位数据"]),
+        ("针对3类突出问题开展专项整治。", [("COUNT", "3类")], ["突出问题"]),
+        # a rate list without 均 whose first rate names its own object stays one record (no 按时满意率)
+        ("处理投诉50件，按时办结率、满意率100%。", [("COUNT", "50件"), ("COUNT", "100%")], ["处理投诉", "按时办结率、满意率"]),
+        # a space before a qualifier
+        ("办理 共 3件。", [("COUNT", "3件")], ["办理"]),
+    ],
+)
+def test_link_review_cases(nlp_blank, text, counts, activities):
+    assert [g[0] for g in link(nlp_blank, text, counts)] == activities

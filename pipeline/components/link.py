@@ -75,6 +75,7 @@ class ActivityRules:
         self.verbs_after_count = sorted(data.get("verbs_after_count", []), key=len, reverse=True)
         self.governing_markers = sorted(data.get("governing_markers", []), key=len, reverse=True)  # 对, 组织 …: the counted units act
         self.governed_scopes = sorted(data.get("governed_scopes", []), key=len, reverse=True)  # 全区, 各 …: between marker and count
+        self.governing_marker_blockers: dict[str, str] = dict(data.get("governing_marker_blockers", {}))  # 核|对, 党|组织: a longer word
 
     def verb_at(self, s: str, i: int) -> str | None:
         for v in self.verbs:
@@ -180,8 +181,8 @@ def link_records(
                 clause_start, delim = clause_start + 1, COORD
         seg = text[clause_start : c.start]
         seg_start = clause_start
-        seg, quals = _strip_right(seg, rules.qualifiers)
-        seg = seg.rstrip()  # 办理 1.3 万件: a typeset space before the count is not part of the activity
+        seg, quals = _strip_right(seg.rstrip(), rules.qualifiers)
+        seg = seg.rstrip()  # 办理 1.3 万件, 办理 共 3件: a typeset space is not part of the activity
         breakdown = "其中" in seg
         if breakdown:
             cut = seg.index("其中") + 2
@@ -225,11 +226,11 @@ def link_records(
             ev_start, ev_end = c.end, c.end + len(noun_after)
             obj = noun_after
             marker = _governing_marker(seg, rules)
-            action = _governed_action(text, c.end + len(noun_after), rules) if marker else ""
-            if action:
+            a0, a1 = _governed_action(text, c.end + len(noun_after), rules) if marker else (0, 0)
+            if a1 > a0:
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
-                activity, obj = marker + noun_after + action, noun_after + action
-                ev_end = c.end + len(noun_after) + len(action)
+                activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
+                ev_end = a1
             if delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
                 # 修改5件、废止25件市政府规章 → 修改市政府规章: the object after the last count is the conjuncts' too
                 prev["activity"]["text"] = prev["_verb"] + noun_after
@@ -262,13 +263,14 @@ def link_records(
                 activity = verb + seg
             if actor is None and delim == COORD and prev is not None:
                 actor = prev["actor"]
-        if mode == "clause" and delim and delim in "，," and _bare_rates(activity) and activity == seg:
+        bare = _bare_rates(activity)
+        if mode == "clause" and delim and delim in "，," and bare and activity == seg:
             # 组织干部参加学法考试，参考率、合格率均达100% → 学法考试参考率: a bare rate is of the clause before
             obj = _previous_object(text, s0, k, counts[max(0, ci - 8) : ci], rules, scan)
             if obj:
                 activity = obj + activity
-        # one figure for a list of rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
-        distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or bool(_rate_list(activity))
+        # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
+        distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(_rate_list(activity)))
         if len(activity) > rules.max_chars and not (distributed and _rate_list(activity)):
             # cut at the last verb that starts a conjunct, else the first verb
             titled = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", activity) for i in range(m.start() + 1, m.end())}
@@ -323,23 +325,25 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
 
 def _governing_marker(seg: str, rules: ActivityRules) -> str:
     """The word that hands the counted units an action (对, 组织, 指导 …) ending the text before the count,
-    past a scope word (组织全区|78家单位); "" when none."""
+    past a scope word (组织全区|78家单位), and not the end of a longer word (核对, 针对, 党组织); "" when none."""
     s = seg.rstrip()
     scope = next((d for d in rules.governed_scopes if s.endswith(d)), "")
     s = s[: len(s) - len(scope)]
-    return next((m for m in rules.governing_markers if s.endswith(m)), "")
+    m = next((m for m in rules.governing_markers if s.endswith(m)), "")
+    before = s[: len(s) - len(m)][-1:]
+    return "" if m and before and before in rules.governing_marker_blockers.get(m, "") else m
 
 
-def _governed_action(text: str, pos: int, rules: ActivityRules) -> str:
-    """What the counted units do: from the first verb after the counted noun at ``pos`` (past an
-    insertion in brackets and coordinated counts: 5个乡镇(街道)、56个部门|述法) to the clause's end; "" when none."""
+def _governed_action(text: str, pos: int, rules: ActivityRules) -> tuple[int, int]:
+    """Where what the counted units do lies: from the first verb after the counted noun at ``pos`` (past an
+    insertion in brackets and coordinated counts: 5个乡镇(街道)、56个部门|开展…) to the clause's end; (0, 0) when none."""
     end = pos
     while end < len(text) and text[end] not in "，,。；;：:！？!?\n":
         end += 1
     for p in range(pos, min(end, pos + 16) + 1):
         if rules.verb_at(text, p) and re.fullmatch(r"(?:[（(][^（）()]{0,10}[）)])?(?:、[^、]{1,12}?)*", text[pos:p]):
-            return text[p:end]
-    return ""
+            return p, end
+    return 0, 0
 
 
 def _bare_rates(activity: str) -> bool:

@@ -77,7 +77,9 @@ class StructureRules:
         )
         self.not_before = tuple(data.get("issuer_not_after_delimiter", []))
         # the unit naming itself by its level only (我县, 县委、县政府, 街道党工委、办事处): the level word, then the gazetteer levels it names
-        self.self_level_re = re.compile(data.get("issuer_self_reference", "(?!)"))
+        # tried in order: 我县 anywhere in the opening, then a pair as a clause's subject (not 在市委、市政府领导下)
+        refs = data.get("issuer_self_reference", [])
+        self.self_level_res = [re.compile(p) for p in ([refs] if isinstance(refs, str) else refs)]  # one pattern in tables saved before
         self.self_levels: dict[str, list[str]] = dict(data.get("issuer_self_levels", {}))
         self.date_re = re.compile(data["signature_date"])
 
@@ -239,8 +241,7 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         if opening:
             break
     if opening:
-        written_out = published and published.startswith(opening) and published[len(opening) :] in NAME_COMPLETIONS
-        return published if written_out else opening
+        return published if published and _same_unit_written_out(opening, published) else opening
     if published:
         return published
     # without a report title line the first line may itself be the opening paragraph (_opening_sentences)
@@ -251,10 +252,20 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
     return _self_named(text, window, places or [], rules)
 
 
+def _same_unit_written_out(short: str, full: str) -> bool:
+    """Whether ``full`` names the unit ``short`` names, written out: 卫生健康委 → 卫生健康委员会,
+    区司法局 → 东城区司法局, 区政府 → 东城区人民政府 (not 薛城区 → 薛城区司法局, another unit)."""
+    if full.startswith(short) and full[len(short) :] in NAME_COMPLETIONS:
+        return True
+    def core(n: str) -> str:
+        return next((n[: -len(c)] for c in ("人民政府", "政府", "办事处") if n.endswith(c) and len(n) > len(c)), n)
+    return core(full).endswith(core(short)) and len(core(full)) > len(core(short))
+
+
 def _self_named(text: str, window: str, places: Sequence[tuple[int, int, str]], rules: StructureRules) -> str | None:
     """The place a self-reference by level (我县, 县委、县政府) stands for: of the places of that level
     in the text, the one named most often (the first of equals); None without either."""
-    m = rules.self_level_re.search(window)
+    m = next((m for r in rules.self_level_res if (m := r.search(window))), None)
     if not m:
         return None
     level = next(g for g in m.groups() if g)

@@ -181,8 +181,9 @@ def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequenc
         partnered = any(text.startswith(w, e) for w in r.paired_bodies.get(m.group(), []))  # 党委政府 segmented as one word
         if _role_word(text, e, r) or index.in_title(s, e) or (e - s <= 2 and not index.is_word_start(e) and not partnered):
             continue
-        # a body's standing meeting written over its name runs on (县政府|常务会: 县政府 then 政府常务会 → 县政府常务会)
-        e = max([e] + [m2.end() for p in range(s + 1, e) if (m2 := r.type_re.match(text, p)) and m2.group().endswith(("会", "会议"))])
+        # a body's standing meeting written over its name runs on (县政府|常务会: 县政府 then 政府常务会 → 县政府常务会),
+        # but not into a verb (党工委|会同: 工委会 would take 会 of 会同)
+        e = max([e] + [m2.end() for p in range(s + 1, e) if (m2 := r.type_re.match(text, p)) and m2.group().endswith(("会", "会议")) and (m2.end() - e >= 2 or text[m2.end() : m2.end() + 1] not in "同商签")])
         typed.append((s, e))
         s, e = _quote_wrapped(index, s, e)
         q = index.in_quote(s, e)
