@@ -242,6 +242,10 @@ def test_constitution_in_an_oath_is_the_law(nlp_rules):
         ("纳入2023年普法依法治理工作要点、理论学习中心组重要学习内容。", "2023年普法依法治理工作要点"),
         # guideline L3: two documents joined by 和 are two spans
         ("落实2024年全面依法治县工作要点和2025年工作计划。", ["2024年全面依法治县工作要点", "2025年工作计划"]),
+        # a document of a named place or scope is specific without a year; the scope word stays out
+        ("出台全区重大行政决策程序实施办法并进行政策解读。", "重大行政决策程序实施办法"),
+        ("制定灵丘县法治政府建设工作要点，明确任务。", "灵丘县法治政府建设工作要点"),
+        ("严格执行有关规定。", None),
         # without a year it is a generic plan
         ("制定年度学习计划。", None),
     ],

@@ -28,6 +28,8 @@ class LawRules(RuleTable):
     titles: Optional[PhraseTable] = None
     dated_title_verbs: list[str] = field(default_factory=list)  # 制定, 印发 …: what is done to a document
     dated_title_types: list[str] = field(default_factory=list)  # 工作要点, 实施方案 …: its type word
+    named_title_types: list[str] = field(default_factory=list)  # 实施办法, 规定 …: a type word no generic plan ends in
+    named_title_scopes: list[str] = field(default_factory=list)  # 全区, 全市 …: the scope written before the title
 
     def __post_init__(self) -> None:
         self.type_words = _longest_first(self.type_words)
@@ -40,6 +42,11 @@ class LawRules(RuleTable):
             "(?:" + _alternation(self.dated_title_verbs) + r")了?[\u4e00-\u9fff]{0,10}?(\d{4}年度?[\u4e00-\u9fff]{0,24}?(?:"
             + _alternation(self.dated_title_types) + r"))(?=[^\u4e00-\u9fff]|[等和及与]|$)"
         ) if self.dated_title_verbs and self.dated_title_types else None
+        # a document of a named place or scope without 《》 (出台全区重大行政决策程序实施办法, 制定某市法治政府建设工作要点)
+        self.named = re.compile(
+            "(?:" + _alternation(self.dated_title_verbs) + ")了?(" + _alternation(self.named_title_scopes) + r")?([\u4e00-\u9fff、“”]{4,30}?(?:"
+            + _alternation(self.named_title_types) + r"))(?=[^\u4e00-\u9fff]|[等和及与并]|$)"
+        ) if self.dated_title_verbs and self.named_title_types and self.named_title_scopes else None
 
     def title_kind(self, inner: str) -> str:
         """``law``, ``publication`` or ``other`` for the text inside 《》."""
@@ -100,6 +107,11 @@ def find_laws(index: TextIndex, r: LawRules, place_prefix: Callable[[TextIndex, 
         s, e = m.span(1)
         if not index.in_title(s, e) and not any(_overlaps((s, e), x) for x in laws + vetoes):
             laws.append((place_prefix(index, s), e))
+    place_starts = {a for a, _, _ in index.gazetteer_places}
+    for m in r.named.finditer(text) if r.named else []:
+        s, e = m.span(2)
+        if (m.group(1) or s in place_starts) and not index.in_title(s, e) and not any(_overlaps((s, e), x) for x in laws + vetoes):
+            laws.append((s, e))
     return laws, vetoes
 
 
