@@ -429,6 +429,8 @@ def test_link_counted_units_action_evidence_points_at_the_action(nlp_blank):
         ("处理投诉50件，按时办结率、满意率100%。", [("COUNT", "50件"), ("COUNT", "100%")], ["处理投诉", "按时办结率、满意率"]),
         # a space before a qualifier
         ("办理 共 3件。", [("COUNT", "3件")], ["办理"]),
+        # 中 opening the counted noun (中小微企业) does not end it
+        ("2025年共帮扶243家中小微企业。", [("COUNT", "243家")], ["帮扶中小微企业"]),
     ],
 )
 def test_link_review_cases(nlp_blank, text, counts, activities):

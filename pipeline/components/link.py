@@ -315,7 +315,7 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
     if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", after):
         return ""
-    noun = re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", after)[0]
+    noun = after[:1] + re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", after[1:])[0]  # 243家|中小微企业: 中 opens the noun
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
