@@ -29,7 +29,7 @@ from pipeline.errors import no_table
 from pipeline.labels import OTHER_INDICATOR
 
 HEADING_RE = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、|\d+[.．、]|[（(]\d+[)）])")
-LEFT, RIGHT, RIGHT_CUES, HEADING_MAX = 16, 6, 12, 40
+LEFT, RIGHT, RIGHT_CUES, HEADING_MAX = 24, 6, 12, 40
 
 
 def ngrams(s: str, prefix: str, sizes: Iterable[int]) -> dict[str, float]:
