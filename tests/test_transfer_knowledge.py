@@ -180,6 +180,8 @@ def test_issuer_self_reference_resolved_to_the_named_place(nlp_structure, text, 
         # owner and level words (guideline M10)
         ("推进乡镇法治审核机制建设。", "乡镇法治审核机制", "法治审核机制"),
         ("落实区级图书馆总分馆制度。", "区级图书馆总分馆制度", "图书馆总分馆制度"),
+        # guideline M6: the work it is carried out as is not the name (“诉源治理”|工作)
+        ("深化“诉源治理”工作，化解矛盾纠纷。", "“诉源治理”工作", "“诉源治理”"),
         # an owner word that is a conjunct stays (fatou-jiedao-2023)
         ("健全街道和社区矛盾化解一体化建设工作机制。", "街道和社区矛盾化解一体化建设工作机制", "街道和社区矛盾化解一体化建设工作机制"),
     ],

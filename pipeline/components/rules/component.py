@@ -290,6 +290,8 @@ def apply_rules(
         # quoted names side by side are one span each; owner prefixes stay out (guideline M10):
         # a place name or an owner/level word opening a MECHANISM
         out = [x for e in out for x in (_split_quotes(e, text) if e[2] == "MECHANISM" else [e])]
+        # guideline M6: the work a named mechanism is carried out as is not its name (“诉源治理”|工作, 诉调对接|工作)
+        out = [(e[0], e[1] - 2, e[2]) if e[2] == "MECHANISM" and text.endswith("”工作", e[0], e[1]) else e for e in out]
         out = [_without_owner(e, text, places, t.mechanism.owner_prefixes) if e[2] == "MECHANISM" else e for e in out]
     return sorted(set(out))
 
