@@ -348,6 +348,8 @@ def test_link_rates_joined_by_he_are_two_records_not_garbage(nlp_blank):
         ("热线受理企业群众各类诉求31万件，办结率100%。", [("COUNT", "31万件"), ("COUNT", "100%")], ["企业群众各类诉求办结率"]),
         # one figure for a list of rates without 均 is one record per rate
         ("备案规范性文件9件，报备率、及时率、规范率达100%。", [("COUNT", "9件"), ("COUNT", "100%")], ["规范性文件报备率", "规范性文件及时率", "规范性文件规范率"]),
+        # a share or head count that names nothing is of the clause before too
+        ("组织法治专题培训6次，覆盖人数350人。", [("COUNT", "6次"), ("COUNT", "350人")], ["法治专题培训覆盖人数"]),
         # a ratio clause (占…的) names no object: the rate stays as written
         ("调解纠纷14起，占调解案件的37.2%，成功率为78.94%。", [("COUNT", "14起"), ("COUNT", "37.2%"), ("COUNT", "78.94%")], None),
     ],

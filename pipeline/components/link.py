@@ -347,9 +347,9 @@ def _governed_action(text: str, pos: int, rules: ActivityRules) -> tuple[int, in
 
 
 def _bare_rates(activity: str) -> bool:
-    """``参考率、合格率``, ``办结率``: rates that name no object (each a short 率 word)."""
+    """``参考率、合格率``, ``办结率``, ``覆盖人数``, ``占比``: rates and shares that name no object (short words)."""
     parts = _rate_list(activity) or [activity]
-    return all(p.endswith("率") and 2 <= len(p) <= 4 for p in parts)
+    return all(p.endswith(("率", "人数", "占比", "比例")) and 2 <= len(p) <= 4 for p in parts)
 
 
 def _previous_object(text: str, s0: int, end: int, counts: Sequence[Ent], rules: ActivityRules, scan: str) -> str:
