@@ -270,10 +270,11 @@ def link_records(
             if obj:
                 activity = obj + activity
         # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
-        distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(_rate_list(activity)))
-        if len(activity) > rules.max_chars and not (distributed and _rate_list(activity)):
+        rates = _rate_list(activity)
+        distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(rates))
+        if len(activity) > rules.max_chars and not (distributed and rates):
             # cut at the last verb that starts a conjunct, else the first verb
-            titled = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", activity) for i in range(m.start() + 1, m.end())}
+            titled = _inside_marks(activity)
             verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
             starts = [i for i in verbs_at if i == 0 or activity[i - 1] in "、和及并"]
             cut = starts[-1] if starts else (verbs_at[0] if verbs_at else len(activity) - rules.max_chars)
@@ -346,6 +347,11 @@ def _governed_action(text: str, pos: int, rules: ActivityRules) -> tuple[int, in
     return 0, 0
 
 
+def _inside_marks(s: str) -> set[int]:
+    """Positions inside 《…》 or “…” in ``s`` (after the opening mark): a verb there belongs to a name."""
+    return {i for m in re.finditer(r"[《“][^《》“”]*[》”]", s) for i in range(m.start() + 1, m.end())}
+
+
 def _bare_rates(activity: str) -> bool:
     """``参考率、合格率``, ``办结率``, ``覆盖人数``, ``占比``: rates and shares that name no object (short words)."""
     parts = _rate_list(activity) or [activity]
@@ -360,7 +366,7 @@ def _previous_object(text: str, s0: int, end: int, counts: Sequence[Ent], rules:
         k -= 1
     stop = next((c.start for c in counts if k < c.start and c.end >= end - 1 and not text[c.end : end].strip()), end)
     clause = text[k + 1 : stop]
-    quoted = {i for m in re.finditer(r"[《“][^《》“”]*[》”]", clause) for i in range(m.start() + 1, m.end())}
+    quoted = _inside_marks(clause)
     for i in range(len(clause) - 1, -1, -1):
         v = rules.verb_at(clause, i)
         if v and i not in quoted:

@@ -102,7 +102,8 @@ class StructureRules:
 BREADCRUMB_RE = re.compile(r"[>＞»]|当前位置|首页")  # a site's navigation path that names the report's column
 REPORT_TITLE_RE = re.compile(r"(?:法治|依法行政|法治政府).{0,30}(?:报告|总结)")
 TITLE_SCAN_LINES = 20
-NAME_COMPLETIONS = ("员会", "人民政府", "政府", "办事处")  # 卫生健康委 → 卫生健康委员会, 薛城区 → 薛城区人民政府: one unit
+GOVERNMENT_SUFFIXES = ("人民政府", "政府", "办事处")  # 薛城区 = 薛城区人民政府: one unit
+NAME_COMPLETIONS = ("员会",) + GOVERNMENT_SUFFIXES  # 卫生健康委 → 卫生健康委员会
 PART_HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]+[、.．]|第[一二三四五六七八九十]+部分)")
 
 
@@ -192,11 +193,14 @@ def _title_line_name(title: list[str], i: int, rules: StructureRules) -> str | N
     return None
 
 
-def _opening_sentences(text: str, title: list[str], after: int) -> list[str]:
-    """The first sentences of the first paragraph after the title (``find_title``: lines, end),
-    past date and document-number lines. Without a report title line the first line may itself be that paragraph.
-    """
-    start = after if title and _report_title_line(title[-1]) else 0
+def _opening_start(title: list[str], after: int) -> int:
+    """Where the opening paragraph may start: after a report title line (``find_title``: lines, end);
+    without one the first line may itself be that paragraph."""
+    return after if title and _report_title_line(title[-1]) else 0
+
+
+def _opening_sentences(text: str, start: int) -> list[str]:
+    """The first sentences of the first paragraph from ``start`` (``_opening_start``), past date and document-number lines."""
     for s, e in islice(_lines_from(text, start), 6):
         line = text[s:e].strip()
         if len(line) >= 30 and re.search(r"[，,。]", line):
@@ -235,7 +239,8 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
     published = next((n for m in rules.meta_field_re.finditer(head) if (n := _unit_name(m.group(1), rules))), None)
     window = text[: min(len(text), after + 600)]
     opening = next((n for m in rules.opening_re.finditer(window) if (n := _unit_name(m.group(1), rules))), None)
-    for sentence in _opening_sentences(text, title, after) if opening is None else []:
+    opening_from = _opening_start(title, after)
+    for sentence in _opening_sentences(text, opening_from) if opening is None else []:
         m = rules.first_paragraph_re.match(sentence)
         opening = _unit_name(m.group(1), rules) if m else None
         if opening:
@@ -244,8 +249,7 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         return published if published and _same_unit_written_out(opening, published) else opening
     if published:
         return published
-    # without a report title line the first line may itself be the opening paragraph (_opening_sentences)
-    for m in rules.pair_re.finditer(window, after if title and _report_title_line(title[-1]) else 0):
+    for m in rules.pair_re.finditer(window, opening_from):
         name = _unit_name(m.group(1), rules)
         if name and not name.startswith(rules.not_before):
             return name
@@ -258,7 +262,7 @@ def _same_unit_written_out(short: str, full: str) -> bool:
     if full.startswith(short) and full[len(short) :] in NAME_COMPLETIONS:
         return True
     def core(n: str) -> str:
-        return next((n[: -len(c)] for c in ("人民政府", "政府", "办事处") if n.endswith(c) and len(n) > len(c)), n)
+        return next((n[: -len(c)] for c in GOVERNMENT_SUFFIXES if n.endswith(c) and len(n) > len(c)), n)
     return core(full).endswith(core(short)) and len(core(full)) > len(core(short))
 
 
@@ -272,8 +276,8 @@ def _self_named(text: str, window: str, places: Sequence[tuple[int, int, str]], 
     names = [text[a:b] for a, b, lvl in places if lvl in rules.self_levels.get(level, []) and text[a:b].endswith(level) and len(text[a:b]) > len(level)]
     if not names:
         return None
-    counts = Counter(names)
-    return max(names, key=lambda n: (counts[n], -names.index(n)))
+    counts = Counter(names)  # first-seen order; max keeps the first of equals
+    return max(counts, key=counts.__getitem__)
 
 
 def from_page(title: str | None, date: str | None, source: str | None, rules: StructureRules) -> tuple[str | None, int | None]:

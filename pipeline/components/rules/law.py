@@ -103,14 +103,18 @@ def find_laws(index: TextIndex, r: LawRules, place_prefix: Callable[[TextIndex, 
         if not text[s] == "“":
             s = place_prefix(index, s)
         laws.append((s, e))
+    def free(s: int, e: int) -> bool:
+        """Outside 《》 and every span already taken or vetoed."""
+        return not index.in_title(s, e) and not any(_overlaps((s, e), x) for x in laws + vetoes)
+
     for m in r.dated.finditer(text) if r.dated else []:
         s, e = m.span(1)
-        if not index.in_title(s, e) and not any(_overlaps((s, e), x) for x in laws + vetoes):
+        if free(s, e):
             laws.append((place_prefix(index, s), e))
     place_starts = {a for a, _, _ in index.gazetteer_places}
     for m in r.named.finditer(text) if r.named else []:
         s, e = m.span(2)
-        if (m.group(1) or s in place_starts) and not index.in_title(s, e) and not any(_overlaps((s, e), x) for x in laws + vetoes):
+        if (m.group(1) or s in place_starts) and free(s, e):
             laws.append((s, e))
     return laws, vetoes
 
