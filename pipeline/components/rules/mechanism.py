@@ -33,6 +33,8 @@ class MechanismRules(RuleTable):
     named_mechanisms: list[str] = field(default_factory=list)
     slogans: list[str] = field(default_factory=list)
     actor_heads: list[str] = field(default_factory=list)  # a model span ending in one names who acts (政府法制机构), not a mechanism
+    named_kept_before: list[str] = field(default_factory=list)
+    named_bare_not_before: list[str] = field(default_factory=list)  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
@@ -83,9 +85,15 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         out += _list_items(index, r)
     for s, e, kind in r.named.find(text):
         q = index.in_quote(max(0, s - 1), min(len(text), e + 1))
-        if index.in_title(s, e) or (q and q != (s - 1, e + 1)) or _starts_with_any(text[e + (1 if q else 0) :], r.quoted_suffix_drop):
+        after = text[e + (1 if q else 0) :]
+        if index.in_title(s, e) or (q and q != (s - 1, e + 1)):
+            continue
+        if _starts_with_any(after, r.quoted_suffix_drop) and not (kind == "named" and _starts_with_any(after, r.named_kept_before)):
             continue
         if not q and len(text[s:e]) < 4 and not text[s:e].endswith("制"):  # short names only when quoted (一件事)
+            continue
+        if not q and _starts_with_any(after, r.named_bare_not_before):  # 全程网办事项, 全程网办率: matters so handled
+            generic.append((s, e))
             continue
         span = q or (s, e)
         if kind == "slogan":
@@ -166,7 +174,14 @@ def _extend_modifier(
         if ch in "“《》（）()[]【】 \t" or ch.isdigit():
             found = p
             break
-        if index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end) or index.ends_with_word(clause_s, p, owners):
+        verb = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end)
+        if verb and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
+            # a verb next to the head with a noun phrase before it modifies the head (法治政府建设|推进|机制: spec 考核机制);
+            # before 改革 it governs it (深化改革); one-character words (等, 的) end a list or a phrase
+            p -= len(verb)
+            budget -= len(verb)
+            continue
+        if verb or index.ends_with_word(clause_s, p, owners):
             found = p
             break
         if ch in r.conjunctions:
@@ -183,6 +198,14 @@ def _extend_modifier(
         if again is not None and again < found:
             return again
     return _skip_governing_words(index, found, head_start, r)
+
+
+def _names_before(index: TextIndex, clause_s: int, p: int, r: MechanismRules, owners: Sequence[str]) -> bool:
+    """A naming word ends at ``p``: not the clause's start, punctuation, a governing word or an owner."""
+    text = index.text
+    if p - clause_s < 2 or text[p - 1] in "“”《》（）()[]【】 \t、和及与" or text[p - 1].isdigit():
+        return False
+    return not (index.ends_with_word(clause_s, p, r.boundary_words) or index.ends_with_word(clause_s, p, owners))
 
 
 def _skip_governing_words(index: TextIndex, s: int, head_start: int, r: MechanismRules) -> int:
