@@ -282,6 +282,10 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         ("健全落实机制。", []),
         ("建立风险评估、内部控制自我评价等制度。", ["风险评估", "内部控制自我评价"]),
         ("运用法治思维和法治方式深化改革。", []),
+        # a quoted procedure named by its working word (通办, 对接, 联合 …) is a mechanism; a short one (“视频办”) or one
+        # followed by 活动 is not
+        ("实现“一窗通办”，完善“复调对接”，构建“双察联合”监督体系。", ["“一窗通办”", "“复调对接”", "“双察联合”"]),
+        ("推行“视频办”，开展“一网通办”活动。", []),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):

@@ -260,6 +260,8 @@ def apply_rules(
         mechs, generic = find_mechanisms(index, t.mechanism, owner_ends)
         if fam["mechanism_fix"]:
             ents = [x for x in (quoted_name_fix(index, e, t.mechanism) for e in ents) if x is not None]
+            # quoted names side by side are one span each before a rule's candidate replaces one of them
+            ents = [x for e in ents for x in (_split_quotes(e, text) if e[2] == "MECHANISM" else [e])]
             ents = [e for e in ents if not (e[2] == "MECHANISM" and any(g[1] == e[1] and e[0] <= g[0] for g in generic))]
             # a name is whole: a model span that opens a quote it does not close (or the reverse) is a cut slogan
             ents = [e for e in ents if not (e[2] == "MECHANISM" and _unbalanced(text[e[0] : e[1]]))]

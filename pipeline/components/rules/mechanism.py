@@ -34,7 +34,8 @@ class MechanismRules(RuleTable):
     slogans: list[str] = field(default_factory=list)
     actor_heads: list[str] = field(default_factory=list)  # a model span ending in one names who acts (政府法制机构), not a mechanism
     named_kept_before: list[str] = field(default_factory=list)
-    named_bare_not_before: list[str] = field(default_factory=list)  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
+    named_bare_not_before: list[str] = field(default_factory=list)
+    quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
@@ -81,6 +82,12 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         q = index.in_quote(m.start(), m.start() + 1)
         if q and not index.in_title(q[0], m.end()):
             out.append((q[0], m.end()))
+    for qs, qe in index.quotes:
+        # a quoted procedure named by its working word (“一窗通办”, “复调对接”, “双察联合”): the service-reform and
+        # coordination names of the named table, by their ending rather than one by one
+        inner = text[qs + 1 : qe - 1]
+        if len(inner) >= 4 and _ends_with_any(inner, r.quoted_name_endings) and not index.in_title(qs, qe) and not _starts_with_any(text[qe:], r.quoted_suffix_drop):
+            out.append((qs, qe))
     if r.list_items:
         out += _list_items(index, r)
     for s, e, kind in r.named.find(text):
