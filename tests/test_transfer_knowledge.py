@@ -290,3 +290,30 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):
     assert sorted(t for t, l in ents(nlp_rules, text) if l == "MECHANISM") == sorted(mechanisms)
+
+
+@pytest.mark.parametrize(
+    "span, slogan",
+    [
+        ("“五项重点”", True),  # a numeral counting points
+        ("“三个第一时间”", True),
+        ("“法治督察人才库”", True),  # a thing
+        ("“政务服务提质行动”", True),  # an event
+        ("“三项制度”", False),  # the named table
+        ("“五个通办”", False),  # a working word
+        ("“诉源治理”", False),
+        ("“一件事”集成服务", False),  # does not end in the quote
+    ],
+)
+def test_quoted_slogans_by_their_shape(nlp_rules, span, slogan):
+    from pipeline.components.rules.mechanism import quoted_slogan
+
+    assert quoted_slogan(span, nlp_rules.get_pipe("entity_rules").tables.mechanism) is slogan
+
+
+def test_a_model_slogan_in_quotes_is_dropped(nlp_rules):
+    text = "紧扣“五项重点”，落实“三项制度”。"
+    doc = nlp_rules.make_doc(text)
+    doc.ents = [doc.char_span(2, 8, label="MECHANISM"), doc.char_span(11, 17, label="MECHANISM")]
+    got = [(e.text, e.label_) for e in nlp_rules.get_pipe("entity_rules")(doc).ents]
+    assert got == [("三项制度", "MECHANISM")]  # the quotes go outside a name with its head (M1)

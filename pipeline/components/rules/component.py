@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from pipeline.components.rules.count import CountRules, find_counts
 from pipeline.components.rules.institution import InstitutionRules, PlaceIndex, find_institutions, institution_like, place_prefix_start
 from pipeline.components.rules.law import LawRules, find_laws, law_like
-from pipeline.components.rules.mechanism import MechanismRules, find_mechanisms, quoted_name_fix
+from pipeline.components.rules.mechanism import MechanismRules, find_mechanisms, quoted_name_fix, quoted_slogan
 from pipeline.components.rules.text import Ent, TextIndex, Word, _longest_first, _overlaps, jieba_words
 from pipeline.components.rules.trim import TrimRules, trim_span
 from pipeline.errors import E_NO_RULES, E_UNKNOWN_FAMILY, no_table
@@ -265,6 +265,9 @@ def apply_rules(
             ents = [e for e in ents if not (e[2] == "MECHANISM" and any(g[1] == e[1] and e[0] <= g[0] for g in generic))]
             # a name is whole: a model span that opens a quote it does not close (or the reverse) is a cut slogan
             ents = [e for e in ents if not (e[2] == "MECHANISM" and _unbalanced(text[e[0] : e[1]]))]
+            # a quoted name that counts points (“五项重点”, “三个第一时间”) or names a thing or an event (“法治督察人才库”,
+            # “政务服务提质行动”) is a slogan, unless the named table or a working word says otherwise
+            ents = [e for e in ents if not (e[2] == "MECHANISM" and quoted_slogan(text[e[0] : e[1]], t.mechanism))]
             # a span headed by a body or people (政府法制机构, 执法队伍) names who acts, not a mechanism
             ents = [e for e in ents if not (e[2] == "MECHANISM" and text[e[0] : e[1]].endswith(tuple(t.mechanism.actor_heads)))]
             # a MECHANISM names a head word, a quote or a named mechanism; a model span with none of them

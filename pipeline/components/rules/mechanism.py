@@ -35,7 +35,9 @@ class MechanismRules(RuleTable):
     actor_heads: list[str] = field(default_factory=list)  # a model span ending in one names who acts (政府法制机构), not a mechanism
     named_kept_before: list[str] = field(default_factory=list)
     named_bare_not_before: list[str] = field(default_factory=list)
-    quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
+    quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)
+    quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
+    quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
@@ -108,6 +110,19 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         elif not _starts_with_any(text[span[1] : span[1] + 4], r.heads):
             out.append(span)
     return out, generic
+
+
+def quoted_slogan(span: str, r: MechanismRules) -> bool:
+    """A span ending in a quote whose name counts points (“三个第一时间”) or ends in a thing or event word
+    (“法治督察人才库”, “政务服务提质行动”); a named mechanism (“三项制度”) or a working word (“五个通办”) is not one."""
+    m = re.search(r"“([^“”]+)”$", span)
+    if not m:
+        return False
+    inner = m.group(1)
+    if inner in r.named_mechanisms or _ends_with_any(inner, r.quoted_name_endings) or _ends_with_any(inner, r.heads):
+        return False
+    counted = re.match(r"[一二三四五六七八九十百千两]+", inner)
+    return bool(counted and _starts_with_any(inner[counted.end() :], r.quoted_slogan_counters)) or bool(_ends_with_any(inner, r.quoted_thing_endings))
 
 
 def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
