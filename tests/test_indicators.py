@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,31 @@ def test_unit_families_forbid_a_rate_as_a_count_and_a_count_as_a_rate():
     rec = {"count": {"start": p, "end": p + 3}, "activity": {"text": "调解成功率"}, "unit": "%", "section": "achievements"}
     label, _ = model.classify(text, rec)
     assert label == "other" or model.taxonomy[label]["unit_family"] == "%"
+
+
+@pytest.mark.parametrize(
+    "text, activity, indicator",
+    [
+        # the taxonomy's include notes name these rates (corpus/rules/indicator_rates.json)
+        ("行政机关负责人出庭应诉率达100%。", "行政机关负责人出庭应诉率", "disputes.leader_court_appearance_rate"),
+        ("政务服务事项网上可办率94.3%。", "政务服务事项网上可办率", "services.online_rate"),
+        ("“一网通办”率达100%。", "“一网通办”率", "services.online_rate"),
+        ("受理信访事项58件，办结率为98%。", "办结率", "petition.closure_rate"),
+        ("组织学法考试，合格率100%。", "学法考试合格率", "study.exam_pass_rate"),
+        # a pass rate without an exam, a closure rate without a petition channel: the rule says nothing
+        ("行政执法案卷合格率100%。", "行政执法案卷合格率", None),
+        ("政府信息公开申请办结率100%。", "政府信息公开申请办结率", None),
+    ],
+)
+def test_a_rate_named_by_the_taxonomy_takes_its_indicator(text, activity, indicator):
+    model = IndicatorModel(read_table("indicators.json"))
+    p = re.search(r"[\d.]+%", text).start()
+    rec = {"count": {"start": p, "end": text.index("%") + 1}, "activity": {"text": activity}, "unit": "%", "section": "achievements"}
+    assert model.rate_rule(text, rec) == indicator
+    if indicator:
+        assert model.classify(text, rec) == (indicator, 1.0)
+    # a count is never a rate, whatever its words
+    assert model.rate_rule(text, {**rec, "unit": "件"}) is None
 
 
 def test_below_the_threshold_a_record_is_other():

@@ -5,9 +5,10 @@ the indicator is the canonical measure it belongs to (``study.leadership_session
 the taxonomy in ``../shared/indicators``). The classifier is a linear model over
 character n-grams of the record's activity, of the words around the count, of
 the heading above it and of the parent's activity, plus the unit family and
-the section. Two rules from the taxonomy constrain it: an indicator whose unit
-family cannot hold the count's unit is never chosen (a % is never a count), and
-below the abstention threshold the record is ``other``.
+the section. Rules from the taxonomy constrain it: an indicator whose unit
+family cannot hold the count's unit is never chosen (a % is never a count), a
+rate whose word the taxonomy names (出庭应诉率, 网上可办率, 考试合格率) takes that
+indicator, and below the abstention threshold the record is ``other``.
 
 The weights are trained by ``pipeline/learning/indicators.py`` and handed to
 ``initialize`` (the project's file is ``corpus/rules/indicators.json``); they are
@@ -125,6 +126,20 @@ class IndicatorModel:
         self.use_mask = bool(data.get("unit_mask", True))
         self.cues = Cues(data["cues"]) if data.get("cues") else None
         self.inherit_parent = bool(data.get("inherit_parent", False))
+        self.rate_rules: list[dict[str, Any]] = list(data.get("rate_rules") or [])
+
+    def rate_rule(self, text: str, rec: dict[str, Any]) -> Optional[str]:
+        """The indicator a % record's rate word names (taxonomy include notes: 出庭应诉率, 网上可办率 …), or None."""
+        if self.family_of(rec.get("unit")) != "%":
+            return None
+        act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"] or "")
+        act = re.sub(r"[“”\"]", "", act)
+        c0 = rec["count"]["start"]
+        around = act + text[max(0, c0 - LEFT) : c0].split("\n")[-1]
+        for rule in self.rate_rules:
+            if any(w in act for w in rule["words"]) and (not rule.get("context") or any(w in around for w in rule["context"])):
+                return rule["indicator"]
+        return None
 
     def family_of(self, unit: Optional[str]) -> Optional[str]:
         """The unit family a unit belongs to first (``场次`` → 次; None if none)."""
@@ -154,6 +169,9 @@ class IndicatorModel:
     def classify(self, text: str, rec: dict[str, Any]) -> tuple[str, float]:
         """(indicator, score): the most probable allowed indicator, or ``other`` below the threshold."""
         unit = rec.get("unit")
+        named = self.rate_rule(text, rec)
+        if named is not None:
+            return named, 1.0
         probs = self.probabilities(record_features(text, rec, self.family_of(unit), self.cues), unit)
         best = max(range(len(probs)), key=lambda i: probs[i])
         label, score = self.classes[best], probs[best]

@@ -141,6 +141,7 @@ class Recipe:
     cues: bool = True  # head-word groups (corpus/rules/indicator_cues.json) as features
     prototype_weight: float = 1.0  # weight of each prototype against a labelled record
     inherit_parent: bool = True  # a breakdown (其中) takes its total's indicator (taxonomy convention 3)
+    rate_rules: bool = True  # a rate the taxonomy names by its word takes that indicator (corpus/rules/indicator_rates.json)
 
 
 # the shipped recipe: the best study-half CV accuracy, the estimate of the shipped table's accuracy on new
@@ -158,6 +159,7 @@ class Knowledge:
         self.cue_groups = {k: v for k, v in read_table("indicator_cues.json").items() if not k.startswith("_")}
         self.primary = primary_families(self.families)
         self.units = {t["id"]: indicator_units(t, self.families) for t in self.taxonomy}
+        self.rate_rules = read_table("indicator_rates.json")["rules"]
 
     def cues(self, recipe: Recipe) -> Optional[Cues]:
         return Cues(self.cue_groups) if recipe.cues else None
@@ -234,6 +236,7 @@ def fit(exs: Sequence[Example], texts: dict[str, str], know: Knowledge, recipe: 
         "unit_mask": recipe.unit_mask,
         "inherit_parent": recipe.inherit_parent,
         "cues": know.cue_groups if recipe.cues else None,
+        "rate_rules": know.rate_rules if recipe.rate_rules else [],
         "classes": classes,
         "intercept": [round(float(b), 4) for b in clf.intercept_],
         "weights": weights,
