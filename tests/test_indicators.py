@@ -297,3 +297,26 @@ def test_record_features_read_parent_actor_and_cues_on_each_side():
     f = record_features(text, {**rec, "count": {"start": c1, "end": c1 + 4}, "parent": None, "actor": None}, "件", cues)
     assert "right_cue=rate" in f and "has_parent" not in f and "has_actor" not in f and "r:，" in f
     assert record_features(text, rec, "件") == {k: v for k, v in record_features(text, rec, "件", cues).items() if "cue=" not in k}
+
+
+def test_agreement_and_kappa_of_two_labellings():
+    # 3 of 4 agree; chance agreement (2·1 + 2·3) / 16 = 0.5, so kappa = (0.75 − 0.5) / 0.5
+    assert ind.agreement(["a", "a", "b", "b"], ["a", "b", "b", "b"]) == {"n": 4, "agreement": 0.75, "kappa": 0.5, "disagreements": 1}
+    with pytest.raises(ValueError):
+        ind.agreement(["a"], ["a", "b"])
+
+
+def test_second_indicator_annotation_covers_every_study_record():
+    """The independent second labelling (corpus/devset/indicators-second.jsonl) names each study record by its
+    count span; second_annotation checks every span against annotations.jsonl."""
+    split = {d["id"]: d["split"] for d in map(json.loads, Path("corpus/devset/documents.jsonl").read_text(encoding="utf-8").splitlines())}
+    gold = [
+        (d["id"], i)
+        for d in map(json.loads, Path("corpus/devset/annotations.jsonl").read_text(encoding="utf-8").splitlines())
+        if split[d["id"]] == "study"
+        for i, r in enumerate(d["records"])
+        if not r.get("no_record")
+    ]
+    second = [(x["doc"], x["record"]) for x in map(json.loads, Path("corpus/devset/indicators-second.jsonl").read_text(encoding="utf-8").splitlines())]
+    assert sorted(second) == sorted(gold)
+    assert ind.second_annotation()["n"] == len(gold)

@@ -462,6 +462,33 @@ def markdown(result: dict[str, Any], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def agreement(first: Sequence[str], second: Sequence[str]) -> dict[str, Any]:
+    """Observed agreement and Cohen's kappa of two labellings of the same records."""
+    n = len(first)
+    if n == 0 or n != len(second):
+        raise ValueError(f"two labellings of the same records are needed ({len(first)} and {len(second)} labels)")
+    observed = sum(a == b for a, b in zip(first, second)) / n
+    ca, cb = Counter(first), Counter(second)
+    expected = sum(ca[k] * cb[k] for k in ca) / (n * n)
+    kappa = (observed - expected) / (1 - expected) if expected < 1 else 1.0
+    return {"n": n, "agreement": round(observed, 4), "kappa": round(kappa, 4), "disagreements": sum(a != b for a, b in zip(first, second))}
+
+
+def second_annotation(path: Path = ROOT / "corpus" / "devset" / "indicators-second.jsonl") -> dict[str, Any]:
+    """The dev set's indicator labels against an independent second labelling (corpus/devset/INDICATORS.md)."""
+    from pipeline.learning.devset import DEVSET
+
+    records = {d["id"]: d["records"] for d in srsly.read_jsonl(DEVSET / "annotations.jsonl")}
+    first, second = [], []
+    for line in srsly.read_jsonl(path):
+        rec = records[line["doc"]][line["record"]]
+        if rec["count"] != line["count"]:
+            raise ValueError(f"{path}: record {line['doc']}#{line['record']} is {rec['count']}, not {line['count']}")
+        first.append(rec["indicator"])
+        second.append(line["indicator"])
+    return agreement(first, second)
+
+
 if __name__ == "__main__":
     import sys
 
@@ -476,5 +503,7 @@ if __name__ == "__main__":
         print(json.dumps(build(Path(sys.argv[2])), ensure_ascii=False))
     elif cmd == ["install"]:
         print("wrote", install(Path(sys.argv[2]), Path(sys.argv[3])))
+    elif cmd == ["agreement"]:
+        print(json.dumps(second_annotation(*(Path(a) for a in sys.argv[2:3])), ensure_ascii=False))
     else:
-        sys.exit("usage: python -m pipeline.learning.indicators import-seeds [SEED_LABELS] | compare [OUT.json] | build OUT | install TABLE MODEL")
+        sys.exit("usage: python -m pipeline.learning.indicators import-seeds [SEED_LABELS] | compare [OUT.json] | build OUT | install TABLE MODEL | agreement [SECOND.jsonl]")
