@@ -195,6 +195,9 @@ def units():
         ("1.2.3件", "", "", (None, "1.2.3件", None)),  # not a number
         ("3000人", "受益群众近 ", "", (3000, "人", "nearly")),  # the qualifier before a space
         ("3000人", "", "  以上", (3000, "人", "at_least")),
+        ("千余人", "", "", (1000, "人", "more_than")),  # a bare magnitude is one of it
+        ("百分之百", "", "", (100, "%", None)),  # a percentage written out
+        ("百分之九十五点五", "", "", (95.5, "%", None)),
     ],
 )
 def test_normalise_forms_outside_the_corpus(units, text, before, after, reading):

@@ -73,6 +73,8 @@ def labelled(ents: list[Pred], label: str) -> list[str]:
         ("开展四轮行政执法监督检查。", ["四轮"]),
         # a space between digits and unit, as PDF and CMS typesetting leave it
         ("全年共调解矛盾纠纷 121 件，办件 1.3 万件，培训 240 余人次。", ["121 件", "1.3 万件", "240 余人次"]),
+        # numeral and unit grammar: a bare magnitude with 余, transactions in 笔, a percentage written out
+        ("覆盖党员干部千余人，办理业务19048笔，合格率百分之百。", ["千余人", "19048笔", "百分之百"]),
     ],
 )
 def test_rules_count_positive(nlp, text, counts):
@@ -92,6 +94,8 @@ def test_rules_count_positive(nlp, text, counts):
         "多次召开会议，多家单位参加。",
         "深化行政执法三项制度。",
         "第 3 次会议，2024 年 12 月。",
+        # a vague magnitude (数千, 上万) is no count; 笔试/笔录 are no measure words
+        "数千人参加，上万人次受益，组织笔试，制作询问笔录。",
     ],
 )
 def test_rules_count_negative(nlp, text):

@@ -62,6 +62,11 @@ def _tidy(v: float) -> float | int:
 def read_count(text: str, before: str, after: str, tables: dict) -> CountReading:
     """Normalise one COUNT span's text, with the text just before and after it (``tables``: count_units.json)."""
     t = tables
+    if text.strip().startswith("百分之"):  # 百分之九十五 → 95 %
+        try:
+            return CountReading(_tidy(_number(text.strip()[3:])), "%", None)
+        except (ValueError, TypeError):
+            return CountReading(None, text, None)
     m = NUM_RE.match(re.sub(r"(?<=[0-9０-９])[ \u00a0\u3000]", "", text.strip(), count=1))  # 121 件 reads as 121件
     if not m:
         return CountReading(None, text, None)
