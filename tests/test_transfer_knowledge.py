@@ -138,6 +138,13 @@ def test_entity_swap_moves_spans():
         ("- 发布机构:东城区司法局\n关于2023年度法治政府建设情况的报告\n2023年，区司法局坚持依法行政，全面推进法治政府建设工作。", "东城区司法局"),
         # a zone's party working committee and administrative committee, in a first line that only mentions 报告
         ("2025年，平潭综合实验区党工委、管委会坚持依法行政，为高质量发展筑牢法治根基。现将全年工作情况报告如下：\n一、主要举措", "平潭综合实验区"),
+        # the subject after the clauses of who led and who supervised (round-4 fresh documents, session 6)
+        ("在省委、省政府的坚强领导下，省生态环境厅坚持以习近平新时代中国特色社会主义思想为指导，扎实推进依法治污。现将我厅2025年法治政府建设工作情况报告如下：\n一、主要举措", "省生态环境厅"),
+        ("常州市人民政府：\n2024年，在市委、市政府和区委的坚强领导下，在区人大、区政协的监督支持下，区政府紧扣经济建设中心工作，深入推进法治政府建设。\n一、深化改革", "区政府"),
+        # 我市 with no city named: the level's government as the text writes it
+        ("保政呈〔2025〕5号\n河北省人民政府：\n2024年以来，我市坚持以习近平新时代中国特色社会主义思想为指导。\n一、主要成效\n市政府常务会议专题学法4次。", "市政府"),
+        # a pair that is a clause's object is no name (never a sentence)
+        ("2023年以来，我镇坚持依法行政，将普法宣传教育纳入镇党委、政府重要议事日程。\n一、主要成效", None),
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):
@@ -166,6 +173,8 @@ def nlp_structure():
         ("2024年，在市委、市政府的坚强领导下，我县深入学习贯彻习近平法治思想。\n一、主要成效\n召开灵丘县委全面依法治县委员会会议，大同市评估组检查灵丘县工作，大同市考核。", "灵丘县"),
         # a self-reference with no place of its level anywhere in the text stays null
         ("2023年，在市委、市政府的坚强领导下，我县坚持依法行政，全面推进法治政府建设。\n一、主要成效", None),
+        # the pair a report is addressed to (市委、市政府：) is its superior, not the unit: 我局 names no level
+        ("市委、市政府：\n2023年，我局坚持依法行政，全面推进法治政府部门建设。\n一、主要成效\n按照长治市委部署，长治市交通运输工作稳步推进。", None),
     ],
 )
 def test_issuer_self_reference_resolved_to_the_named_place(nlp_structure, text, issuer):

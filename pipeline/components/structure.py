@@ -46,6 +46,11 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return list(_lines_from(text))
 
 
+# the clauses that may open a report before its subject: 在市委、市政府的坚强领导下，在区人大、区政协的监督支持下，…
+LEADERSHIP = r"(?:在[^，。\n]{2,60}?(?:领导|指导|支持|关心|帮助|监督)下[，,])*"
+LEADERSHIP_RE = re.compile("^" + LEADERSHIP)
+
+
 class StructureRules:
     """Compiled section and issuer rules."""
 
@@ -63,7 +68,7 @@ class StructureRules:
         # the unit may be followed by the work it reports on (乐平市法治政府建设工作坚持…)
         topic = "(?:" + "|".join(data.get("issuer_topics", [])) + ")?" if data.get("issuer_topics") else ""
         self.opening_re = re.compile(
-            r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?(?:在[^，。\n]{2,40}?领导下[，,])?(?:中共)?"
+            r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?" + LEADERSHIP + r"(?:中共)?"
             r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")" + topic + r"(?=" + followers + r")"
         )
         # the unit's own party committee and government named as a pair (梅林街道党工委、办事处, 石门县委、县政府, …度假区党工委、管委会)
@@ -81,6 +86,8 @@ class StructureRules:
         refs = data.get("issuer_self_reference", [])
         self.self_level_res = [re.compile(p) for p in ([refs] if isinstance(refs, str) else refs)]  # one pattern in tables saved before
         self.self_levels: dict[str, list[str]] = dict(data.get("issuer_self_levels", {}))
+        self.bare_government: dict[str, str] = dict(data.get("issuer_bare_government", {}))
+        self.clause_verbs = tuple(data.get("issuer_clause_verbs", []))
         self.date_re = re.compile(data["signature_date"])
 
     def classify_heading(self, heading: str, year: int | None) -> str | None:
@@ -241,7 +248,7 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
     opening = next((n for m in rules.opening_re.finditer(window) if (n := _unit_name(m.group(1), rules))), None)
     opening_from = _opening_start(title, after)
     for sentence in _opening_sentences(text, opening_from) if opening is None else []:
-        m = rules.first_paragraph_re.match(sentence)
+        m = rules.first_paragraph_re.match(LEADERSHIP_RE.sub("", sentence))
         opening = _unit_name(m.group(1), rules) if m else None
         if opening:
             break
@@ -251,7 +258,7 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         return published
     for m in rules.pair_re.finditer(window, opening_from):
         name = _unit_name(m.group(1), rules)
-        if name and not name.startswith(rules.not_before):
+        if name and not name.startswith(rules.not_before) and not any(v in name for v in rules.clause_verbs):
             return name
     return _self_named(text, window, places or [], rules)
 
@@ -275,7 +282,8 @@ def _self_named(text: str, window: str, places: Sequence[tuple[int, int, str]], 
     level = next(g for g in m.groups() if g)
     names = [text[a:b] for a, b, lvl in places if lvl in rules.self_levels.get(level, []) and text[a:b].endswith(level) and len(text[a:b]) > len(level)]
     if not names:
-        return None
+        bare = rules.bare_government.get(level)
+        return bare if bare and bare in text else None
     counts = Counter(names)  # first-seen order; max keeps the first of equals
     return max(counts, key=counts.__getitem__)
 
