@@ -295,6 +295,8 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         # followed by 活动 is not
         ("实现“一窗通办”，完善“复调对接”，构建“双察联合”监督体系。", ["“一窗通办”", "“复调对接”", "“双察联合”"]),
         ("推行“视频办”，开展“一网通办”活动。", []),
+        # a field of reform is not a named reform (法治领域|改革); an administrative system's reform is (spec M5)
+        ("全面推进法治领域改革，推进城乡融合发展改革，深化行政执法体制改革。", ["行政执法体制改革"]),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):

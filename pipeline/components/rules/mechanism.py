@@ -36,6 +36,7 @@ class MechanismRules(RuleTable):
     named_kept_before: list[str] = field(default_factory=list)
     named_bare_not_before: list[str] = field(default_factory=list)
     quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)
+    generic_modifier_endings: dict[str, list[str]] = field(default_factory=dict)  # a field, not a name: 法治领域|改革, 城乡融合发展|改革
     quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
     quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
 
@@ -259,7 +260,7 @@ def _specific(span_text: str, r: MechanismRules) -> str:
     if not head:
         return "none"
     mod = t[: len(t) - len(head)].strip("“”")
-    if mod in r.generic_modifiers or not mod:
+    if mod in r.generic_modifiers or not mod or _ends_with_any(mod, r.generic_modifier_endings.get(head, [])):
         return "generic"
     if len(mod) < r.min_modifier or mod[0] in "和与及、的":
         return "none"
