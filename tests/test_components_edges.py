@@ -198,6 +198,7 @@ def units():
         ("千余人", "", "", (1000, "人", "more_than")),  # a bare magnitude is one of it
         ("百分之百", "", "", (100, "%", None)),  # a percentage written out
         ("百分之九十五点五", "", "", (95.5, "%", None)),
+        ("百分之九十", "合格率达", "以上，", (90, "%", "at_least")),  # the qualifiers as for 90%
     ],
 )
 def test_normalise_forms_outside_the_corpus(units, text, before, after, reading):
@@ -510,7 +511,7 @@ def test_linker_initialized_with_the_ranker_table():
 def test_mechanism_head_opening_a_system_is_no_mechanism(nlp_rules):
     """制度 followed by 体系 (not_head_before): 依法行政制度体系 is a system of rules, not one named mechanism; a model
     MECHANISM ending at that 制度 is dropped, and the rules add none."""
-    assert read_table("entity_rules.json")["mechanism"]["not_head_before"][0] == "体系"
+    assert read_table("entity_rules.json")["mechanism"]["not_head_before"] == ["体系"]
     text = "健全依法行政制度体系。"
     doc = nlp_rules.make_doc(text)
     doc.ents = [doc.char_span(2, 8, label="MECHANISM")]

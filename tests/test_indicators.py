@@ -82,6 +82,10 @@ def test_unit_families_forbid_a_rate_as_a_count_and_a_count_as_a_rate():
         # a pass rate without an exam, a closure rate without a petition channel: the rule says nothing
         ("行政执法案卷合格率100%。", "行政执法案卷合格率", None),
         ("政府信息公开申请办结率100%。", "政府信息公开申请办结率", None),
+        # a rate naming its own object is read in its own clause, and 考核 is no exam
+        ("受理信访事项58件，政府信息公开申请办结率100%。", "政府信息公开申请办结率", None),
+        ("组织学法考试2次，行政执法案卷评查合格率100%。", "行政执法案卷评查合格率", None),
+        ("行政执法人员年度考核合格率100%。", "行政执法人员年度考核合格率", None),
     ],
 )
 def test_a_rate_named_by_the_taxonomy_takes_its_indicator(text, activity, indicator):

@@ -96,6 +96,7 @@ def test_rules_count_positive(nlp, text, counts):
         "第 3 次会议，2024 年 12 月。",
         # a vague magnitude (数千, 上万) is no count; 笔试/笔录 are no measure words
         "数千人参加，上万人次受益，组织笔试，制作询问笔录。",
+        "拨付一笔专项资金，一笔一划抓落实。",  # 一笔 meaning "a" (indefinite 一)
     ],
 )
 def test_rules_count_negative(nlp, text):

@@ -145,6 +145,11 @@ def test_entity_swap_moves_spans():
         ("保政呈〔2025〕5号\n河北省人民政府：\n2024年以来，我市坚持以习近平新时代中国特色社会主义思想为指导。\n一、主要成效\n市政府常务会议专题学法4次。", "市政府"),
         # a pair that is a clause's object is no name (never a sentence)
         ("2023年以来，我镇坚持依法行政，将普法宣传教育纳入镇党委、政府重要议事日程。\n一、主要成效", None),
+        # found on review: a pair the unit reports to or is supervised by; a bare government that ends another name
+        ("2023年，我镇坚持依法行政，每季度向县委、县政府报告工作。\n一、主要成效", None),
+        ("2023年，我镇主动接受县委、县政府监督。\n一、主要成效", None),
+        ("平山县委、县政府：\n2023年，我局坚持依法行政。\n一、主要成效", None),
+        ("2023年，我镇坚持依法行政，督促各乡镇政府落实责任。\n一、主要成效", None),
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):
@@ -297,6 +302,12 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         ("推行“视频办”，开展“一网通办”活动。", []),
         # a field of reform is not a named reform (法治领域|改革); an administrative system's reform is (spec M5)
         ("全面推进法治领域改革，推进城乡融合发展改革，深化行政执法体制改革。", ["行政执法体制改革"]),
+        # found on review: who acts before the verb is no name (the verb governs the head); a quoted head keeps M1;
+        # 治 blocks only 工作法; a quoted requirement is no procedure's name
+        ("执法队员落实“三项制度”。", ["三项制度"]),
+        ("领导干部落实制度，确保执法人员严格执行程序。", []),
+        ("探索以“积分制”模式治理乡村。", ["“积分制”模式"]),
+        ("按照“能网办的全部网办、能联办的全部联办”的要求推进。", []),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):
@@ -314,6 +325,7 @@ def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms)
         ("“五个通办”", False),  # a working word
         ("“诉源治理”", False),
         ("“一件事”集成服务", False),  # does not end in the quote
+        ("“法治带头人培养工程”", False),  # a quoted head (guideline M8)
     ],
 )
 def test_quoted_slogans_by_their_shape(nlp_rules, span, slogan):

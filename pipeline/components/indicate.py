@@ -135,9 +135,17 @@ class IndicatorModel:
         act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"] or "")
         act = re.sub(r"[“”\"]", "", act)
         c0 = rec["count"]["start"]
-        around = act + text[max(0, c0 - LEFT) : c0].split("\n")[-1]
+        line = text[max(0, c0 - LEFT) : c0].split("\n")[-1]
+        clauses = re.split(r"[，,；;。]", line)
         for rule in self.rate_rules:
-            if any(w in act for w in rule["words"]) and (not rule.get("context") or any(w in around for w in rule["context"])):
+            word = next((w for w in rule["words"] if w in act), None)
+            if word is None:
+                continue
+            # a rate that names its own object (政府信息公开申请办结率) is read in its clause; a bare one
+            # (受理信访事项58件，办结率98%) in the clause before too
+            own = len(act[: act.index(word)]) >= 2
+            around = act + "".join(clauses[-1:] if own else clauses[-2:])
+            if not rule.get("context") or any(w in around for w in rule["context"]):
                 return rule["indicator"]
         return None
 

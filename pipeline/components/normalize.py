@@ -64,24 +64,25 @@ def read_count(text: str, before: str, after: str, tables: dict) -> CountReading
     t = tables
     if text.strip().startswith("百分之"):  # 百分之九十五 → 95 %
         try:
-            return CountReading(_tidy(_number(text.strip()[3:])), "%", None)
+            value, unit, approx = _number(text.strip()[3:]), "%", None
         except (ValueError, TypeError):
             return CountReading(None, text, None)
-    m = NUM_RE.match(re.sub(r"(?<=[0-9０-９])[ \u00a0\u3000]", "", text.strip(), count=1))  # 121 件 reads as 121件
-    if not m:
-        return CountReading(None, text, None)
-    try:
-        value = _number(m.group("num"))
-    except (ValueError, TypeError):
-        return CountReading(None, text, None)
-    for ch in m.group("mag"):
-        value *= t["magnitudes"][ch]
-    unit = m.group("unit").strip()
-    unit = t["unit_aliases"].get(unit, unit)
-    if unit in t["scaled_units"]:
-        base, factor = t["scaled_units"][unit]
-        unit, value = base, value * factor
-    approx = t["internal_approx"].get(m.group("approx") or m.group("approx2"))
+    else:
+        m = NUM_RE.match(re.sub(r"(?<=[0-9０-９])[ \u00a0\u3000]", "", text.strip(), count=1))  # 121 件 reads as 121件
+        if not m:
+            return CountReading(None, text, None)
+        try:
+            value = _number(m.group("num"))
+        except (ValueError, TypeError):
+            return CountReading(None, text, None)
+        for ch in m.group("mag"):
+            value *= t["magnitudes"][ch]
+        unit = m.group("unit").strip()
+        unit = t["unit_aliases"].get(unit, unit)
+        if unit in t["scaled_units"]:
+            base, factor = t["scaled_units"][unit]
+            unit, value = base, value * factor
+        approx = t["internal_approx"].get(m.group("approx") or m.group("approx2"))
     if approx is None:
         tail = before.rstrip()[-4:]
         for cue, kind in t["prefix_approx"]:

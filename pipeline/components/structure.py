@@ -75,6 +75,7 @@ class StructureRules:
         places = data.get("issuer_pair_places", "(?!)")
         self.pair_re = re.compile(
             r"(?:^|\n|[，,。：:；;])(?:中共)?([\u4e00-\u9fff]{2,20}?" + places + r")(?:党工委|党委|委)[、和与及](?:街道)?(?:办事处|管委会|管理委员会|[区县市镇乡旗]?(?:人民)?政府)"
+            r"(?=" + followers + r")"
         )
         # the first paragraph after the title opening with the unit (石门县人民政府始终坚持…)
         self.first_paragraph_re = re.compile(
@@ -87,7 +88,6 @@ class StructureRules:
         self.self_level_res = [re.compile(p) for p in ([refs] if isinstance(refs, str) else refs)]  # one pattern in tables saved before
         self.self_levels: dict[str, list[str]] = dict(data.get("issuer_self_levels", {}))
         self.bare_government: dict[str, str] = dict(data.get("issuer_bare_government", {}))
-        self.clause_verbs = tuple(data.get("issuer_clause_verbs", []))
         self.date_re = re.compile(data["signature_date"])
 
     def classify_heading(self, heading: str, year: int | None) -> str | None:
@@ -258,7 +258,7 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         return published
     for m in rules.pair_re.finditer(window, opening_from):
         name = _unit_name(m.group(1), rules)
-        if name and not name.startswith(rules.not_before) and not any(v in name for v in rules.clause_verbs):
+        if name and not name.startswith(rules.not_before):
             return name
     return _self_named(text, window, places or [], rules)
 
@@ -283,7 +283,9 @@ def _self_named(text: str, window: str, places: Sequence[tuple[int, int, str]], 
     names = [text[a:b] for a, b, lvl in places if lvl in rules.self_levels.get(level, []) and text[a:b].endswith(level) and len(text[a:b]) > len(level)]
     if not names:
         bare = rules.bare_government.get(level)
-        return bare if bare and bare in text else None
+        # written as itself (市委、市政府, 。市政府…), not the end of another name (各乡镇政府, 桃溪岭街道办事处)
+        alone = bare and re.search(r"(?<![\u4e00-\u9fff])" + re.escape(bare) + "|[委、和与及]" + re.escape(bare), text)
+        return bare if alone else None
     counts = Counter(names)  # first-seen order; max keeps the first of equals
     return max(counts, key=counts.__getitem__)
 

@@ -25,6 +25,8 @@ class MechanismRules(RuleTable):
     quoted_suffix_trim: list[str] = field(default_factory=list)
     quoted_suffix_drop: list[str] = field(default_factory=list)
     not_head_before: list[str] = field(default_factory=list)
+    not_head_before_by_head: dict[str, list[str]] = field(default_factory=dict)  # 工作法|治化: no head before these
+    actor_endings: list[str] = field(default_factory=list)  # who acts (队员, 社区) before a verb next to a head
     false_heads: list[str] = field(default_factory=list)
     list_items: bool = True
     list_item_generic_endings: list[str] = field(default_factory=list)
@@ -36,6 +38,7 @@ class MechanismRules(RuleTable):
     named_kept_before: list[str] = field(default_factory=list)
     named_bare_not_before: list[str] = field(default_factory=list)
     quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)
+    quoted_name_max: int = 10  # longer quotes are requirements or goals (“能网办的全部网办、能联办的全部联办”), not names
     generic_modifier_endings: dict[str, list[str]] = field(default_factory=dict)  # a field, not a name: 法治领域|改革, 城乡融合发展|改革
     quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
     quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
@@ -64,7 +67,7 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         hs, he = m.span()
         if index.in_title(hs, he):
             continue
-        if _starts_with_any(text[he : he + 4], r.not_head_before) or any(text.startswith(f, he - len(f)) for f in r.false_heads):
+        if _starts_with_any(text[he : he + 4], r.not_head_before + r.not_head_before_by_head.get(m.group(), [])) or any(text.startswith(f, he - len(f)) for f in r.false_heads):
             generic.append((hs, he))
             continue
         if text[he : he + 1] == "”":
@@ -72,7 +75,7 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         else:
             if _starts_with_any(text[he : he + 4], r.blockers_after(m.group())):
                 continue
-            s = _extend_modifier(index, hs, r, owner_ends)
+            s = _extend_modifier(index, hs, r, owner_ends, verbal_modifier=True)
             span = (s, he) if s is not None else None
         if span is None:
             continue
@@ -89,7 +92,7 @@ def find_mechanisms(index: TextIndex, r: MechanismRules, owner_ends: Sequence[st
         # a quoted procedure named by its working word (“一窗通办”, “复调对接”, “双察联合”): the service-reform and
         # coordination names of the named table, by their ending rather than one by one
         inner = text[qs + 1 : qe - 1]
-        if len(inner) >= 4 and _ends_with_any(inner, r.quoted_name_endings) and not index.in_title(qs, qe) and not _starts_with_any(text[qe:], r.quoted_suffix_drop):
+        if 4 <= len(inner) <= r.quoted_name_max and not re.search(r"[，,、；;：:。]", inner) and _ends_with_any(inner, r.quoted_name_endings) and not index.in_title(qs, qe) and not _starts_with_any(text[qe:], r.quoted_suffix_drop):
             out.append((qs, qe))
     if r.list_items:
         out += _list_items(index, r)
@@ -120,7 +123,7 @@ def quoted_slogan(span: str, r: MechanismRules) -> bool:
     if not m:
         return False
     inner = m.group(1)
-    if inner in r.named_mechanisms or _ends_with_any(inner, r.quoted_name_endings) or _ends_with_any(inner, r.heads):
+    if inner in r.named_mechanisms or _ends_with_any(inner, r.quoted_name_endings) or _ends_with_any(inner, r.heads) or _ends_with_any(inner, r.quoted_heads):
         return False
     counted = re.match(r"[一二三四五六七八九十百千两]+", inner)
     return bool(counted and _starts_with_any(inner[counted.end() :], r.quoted_slogan_counters)) or bool(_ends_with_any(inner, r.quoted_thing_endings))
@@ -163,7 +166,8 @@ def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_en
 
 
 def _extend_modifier(
-    index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False, with_owners: bool = True
+    index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False, with_owners: bool = True,
+    verbal_modifier: bool = False,
 ) -> Optional[int]:
     """Start of the naming modifier before ``head_start``; None when no boundary is found within ``max_len``.
 
@@ -198,7 +202,7 @@ def _extend_modifier(
             found = p
             break
         verb = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end)
-        if verb and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
+        if verb and verbal_modifier and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
             # a verb next to the head with a noun phrase before it modifies the head (法治政府建设|推进|机制: spec 考核机制);
             # before 改革 it governs it (深化改革); one-character words (等, 的) end a list or a phrase
             p -= len(verb)
@@ -224,9 +228,12 @@ def _extend_modifier(
 
 
 def _names_before(index: TextIndex, clause_s: int, p: int, r: MechanismRules, owners: Sequence[str]) -> bool:
-    """A naming word ends at ``p``: not the clause's start, punctuation, a governing word or an owner."""
+    """A name of what is done ends at ``p`` (法治政府建设, 党内法规): not the clause's start, punctuation, a governing
+    word, an owner, or who acts (执法人员, 领导干部, 社区: then the verb governs the head, 干部落实制度)."""
     text = index.text
-    if p - clause_s < 2 or text[p - 1] in "“”《》（）()[]【】 \t、和及与" or text[p - 1].isdigit():
+    if p - clause_s < 3 or text[p - 1] in "“”《》（）()[]【】 \t、和及与" or text[p - 1].isdigit():
+        return False
+    if _ends_with_any(text[clause_s:p], list(r.actor_heads) + list(r.actor_endings)):
         return False
     return not (index.ends_with_word(clause_s, p, r.boundary_words) or index.ends_with_word(clause_s, p, owners))
 
