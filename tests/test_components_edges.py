@@ -199,6 +199,8 @@ def units():
         ("百分之百", "", "", (100, "%", None)),  # a percentage written out
         ("百分之九十五点五", "", "", (95.5, "%", None)),
         ("百分之九十", "合格率达", "以上，", (90, "%", "at_least")),  # the qualifiers as for 90%
+        ("百分之95．5", "", "", (95.5, "%", None)),  # a full-width decimal point
+        ("百万余人", "", "", (1000000, "人", "more_than")),
     ],
 )
 def test_normalise_forms_outside_the_corpus(units, text, before, after, reading):

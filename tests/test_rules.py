@@ -75,6 +75,7 @@ def labelled(ents: list[Pred], label: str) -> list[str]:
         ("全年共调解矛盾纠纷 121 件，办件 1.3 万件，培训 240 余人次。", ["121 件", "1.3 万件", "240 余人次"]),
         # numeral and unit grammar: a bare magnitude with 余, transactions in 笔, a percentage written out
         ("覆盖党员干部千余人，办理业务19048笔，合格率百分之百。", ["千余人", "19048笔", "百分之百"]),
+        ("受益群众百万余人，合格率百分之95．5。", ["百万余人", "百分之95．5"]),
     ],
 )
 def test_rules_count_positive(nlp, text, counts):
@@ -97,6 +98,7 @@ def test_rules_count_positive(nlp, text, counts):
         # a vague magnitude (数千, 上万) is no count; 笔试/笔录 are no measure words
         "数千人参加，上万人次受益，组织笔试，制作询问笔录。",
         "拨付一笔专项资金，一笔一划抓落实。",  # 一笔 meaning "a" (indefinite 一)
+        "确保“百分之百”落实。",  # a quoted slogan, like any quoted count
     ],
 )
 def test_rules_count_negative(nlp, text):

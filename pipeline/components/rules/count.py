@@ -24,14 +24,14 @@ class CountRules(RuleTable):
     def __post_init__(self) -> None:
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
         # a bare magnitude with 余/多 is a number too (千余人, 万余件), not after a word that makes it vague (数千, 上万)
-        num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*|(?<![数几上成好近])[百千万](?=[余多]))"
+        num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*|(?<![数几上成好近])[百千万]+(?=[余多]))"
         # one space may part Arabic digits from the rest (121 件, 1.3 万件, 240 余人次: PDF and CMS typesetting)
         self.pattern = re.compile(
             num + r"(?:(?<=\d)[ \u00a0\u3000](?=[余多十百千万亿\u4e00-\u9fff%]))?(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + _alternation(self.units) + ")"
         )
         self.hotline = re.compile(self.hotline_regex)
         # a percentage written out (百分之百, 百分之九十五): the whole phrase is the COUNT, its unit %
-        self.percent = re.compile(rf"百分之(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百][{CN_NUMERALS}点]*)")
+        self.percent = re.compile(rf"百分之(?:\d+(?:[.．]\d+)?|[零〇一二两三四五六七八九十百][{CN_NUMERALS}点]*)")
 
 
 def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
@@ -70,8 +70,10 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
                 continue
         out.append((s, e))
     for m in r.percent.finditer(text):
-        if not index.in_title(*m.span()) and not any(a < m.end() and m.start() < b for a, b in out):
-            out.append(m.span())
+        q = index.in_quote(*m.span())
+        if index.in_title(*m.span()) or (q and q[1] - q[0] - 2 <= r.quote_max) or any(a < m.end() and m.start() < b for a, b in out):
+            continue  # like any count: not in a title, not a quoted slogan (确保“百分之百”落实)
+        out.append(m.span())
     return sorted(out)
 
 
