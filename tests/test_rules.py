@@ -99,6 +99,7 @@ def test_rules_count_positive(nlp, text, counts):
         "数千人参加，上万人次受益，组织笔试，制作询问笔录。",
         "拨付一笔专项资金，一笔一划抓落实。",  # 一笔 meaning "a" (indefinite 一)
         "确保“百分之百”落实。",  # a quoted slogan, like any quoted count
+        "为每一名执法人员配备执法终端。",  # 每一名: "every", not a quota
     ],
 )
 def test_rules_count_negative(nlp, text):

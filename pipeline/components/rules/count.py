@@ -66,7 +66,8 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
             continue
         if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units:
             clause = text[index.clause_start(s) : s]
-            if not any(c in clause for c in r.quota_cues):
+            # 每季度召开一次 is a quota; 每一名 (right after 每) is "every", no count
+            if not any(c in clause for c in r.quota_cues) or any(clause.endswith(c) for c in r.quota_cues):
                 continue
         out.append((s, e))
     for m in r.percent.finditer(text):
