@@ -143,7 +143,7 @@ class IndicatorModel:
                 continue
             # a rate that names its own object (政府信息公开申请办结率) is read in its clause; a bare one
             # (受理信访事项58件，办结率98%) in the clause before too
-            own = len(act[: act.index(word)]) >= 2
+            own = act.index(word) >= 2
             around = act + "".join(clauses[-1:] if own else clauses[-2:])
             if not rule.get("context") or any(w in around for w in rule["context"]):
                 return rule["indicator"]

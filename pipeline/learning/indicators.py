@@ -467,11 +467,12 @@ def agreement(first: Sequence[str], second: Sequence[str]) -> dict[str, Any]:
     n = len(first)
     if n == 0 or n != len(second):
         raise ValueError(f"two labellings of the same records are needed ({len(first)} and {len(second)} labels)")
-    observed = sum(a == b for a, b in zip(first, second)) / n
+    same = sum(a == b for a, b in zip(first, second))
+    observed = same / n
     ca, cb = Counter(first), Counter(second)
     expected = sum(ca[k] * cb[k] for k in ca) / (n * n)
     kappa = (observed - expected) / (1 - expected) if expected < 1 else 1.0
-    return {"n": n, "agreement": round(observed, 4), "kappa": round(kappa, 4), "disagreements": sum(a != b for a, b in zip(first, second))}
+    return {"n": n, "agreement": round(observed, 4), "kappa": round(kappa, 4), "disagreements": n - same}
 
 
 def second_annotation(path: Path = ROOT / "corpus" / "devset" / "indicators-second.jsonl") -> dict[str, Any]:

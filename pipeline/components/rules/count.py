@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from pipeline.components.rules.text import CN_NUMERALS, Char, RuleTable, TextIndex, _alternation, _starts_with_any
+from pipeline.components.rules.text import CN_NUMERALS, Char, RuleTable, TextIndex, _alternation, _overlaps, _starts_with_any
 
 
 @dataclass
@@ -57,10 +57,7 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
             continue
         if not cn and not m.group("mag") and r.hotline.match(num):
             continue
-        if index.in_title(s, e):
-            continue
-        q = index.in_quote(s, e)
-        if q and q[1] - q[0] - 2 <= r.quote_max:
+        if _in_name(index, s, e, r):
             continue
         if _in_formula(text, s, e, r.formulas):
             continue
@@ -71,11 +68,16 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
                 continue
         out.append((s, e))
     for m in r.percent.finditer(text):
-        q = index.in_quote(*m.span())
-        if index.in_title(*m.span()) or (q and q[1] - q[0] - 2 <= r.quote_max) or any(a < m.end() and m.start() < b for a, b in out):
-            continue  # like any count: not in a title, not a quoted slogan (确保“百分之百”落实)
-        out.append(m.span())
+        # like any count: not in a title, not a quoted slogan (确保“百分之百”落实)
+        if not _in_name(index, *m.span(), r) and not any(_overlaps(m.span(), c) for c in out):
+            out.append(m.span())
     return sorted(out)
+
+
+def _in_name(index: TextIndex, s: int, e: int, r: CountRules) -> bool:
+    """Inside a 《》 title or a short quoted name (“十四五”, “百分之百”): a number there names, it does not count."""
+    q = index.in_quote(s, e)
+    return index.in_title(s, e) or bool(q and q[1] - q[0] - 2 <= r.quote_max)
 
 
 def _in_formula(text: str, s: int, e: int, formulas: Sequence[str]) -> bool:

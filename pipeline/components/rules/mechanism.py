@@ -35,13 +35,13 @@ class MechanismRules(RuleTable):
     named_mechanisms: list[str] = field(default_factory=list)
     slogans: list[str] = field(default_factory=list)
     actor_heads: list[str] = field(default_factory=list)  # a model span ending in one names who acts (政府法制机构), not a mechanism
-    named_kept_before: list[str] = field(default_factory=list)
-    named_bare_not_before: list[str] = field(default_factory=list)
+    named_kept_before: list[str] = field(default_factory=list)  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
+    named_bare_not_before: list[str] = field(default_factory=list)  # unquoted before these, a named mechanism qualifies matters
     quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)
     quoted_name_max: int = 10  # longer quotes are requirements or goals (“能网办的全部网办、能联办的全部联办”), not names
     generic_modifier_endings: dict[str, list[str]] = field(default_factory=dict)  # a field, not a name: 法治领域|改革, 城乡融合发展|改革
     quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
-    quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event  # unquoted before these, a named mechanism qualifies matters  # a named mechanism stays one before these (“第一议题”学习), an unknown quote does not
+    quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
