@@ -437,3 +437,9 @@ def test_link_counted_units_action_evidence_points_at_the_action(nlp_blank):
 )
 def test_link_review_cases(nlp_blank, text, counts, activities):
     assert [g[0] for g in link(nlp_blank, text, counts)] == activities
+
+
+def test_link_listed_topics_stay_in_the_object(nlp_blank):
+    # A、B等制度N项 counts the listed rules (seed gold 修订制度); A、B等专题学习N次 studies the topics (dev-set study gold)
+    assert link(nlp_blank, "修订“三重一大”事项集体决策等制度4项。", [("COUNT", "4项")])[0][0] == "修订制度"
+    assert link(nlp_blank, "全年开展宪法、民法典等专题学习6次。", [("COUNT", "6次")])[0][0] == "开展宪法、民法典等专题学习"

@@ -76,6 +76,7 @@ class ActivityRules:
         self.governing_markers = sorted(data.get("governing_markers", []), key=len, reverse=True)  # 对, 组织 …: the counted units act
         self.governed_scopes = sorted(data.get("governed_scopes", []), key=len, reverse=True)  # 全区, 各 …: between marker and count
         self.governing_marker_blockers: dict[str, str] = dict(data.get("governing_marker_blockers", {}))  # 核|对, 党|组织: a longer word
+        self.listed_heads = tuple(data.get("listed_heads", ()))  # 修订A、B等制度4项 → 修订制度: the listed items are counted rules
 
     def verb_at(self, s: str, i: int) -> str | None:
         for v in self.verbs:
@@ -240,6 +241,8 @@ def link_records(
             verb = rules.verb_at(seg, 0)
             obj = seg[len(verb) :] if verb else seg
             listed = re.search(r"等([^、，]{1,4})$", seg)
+            if listed and not listed.group(1).endswith(rules.listed_heads):
+                listed = None  # 开展A、B等专题学习6次: the list is the object (topics, not items counted one by one)
             # nothing but separators and qualifiers between the previous count and this one
             joined = prev is not None and not text[prev["count"]["end"] : clause_start].strip(COORD + "，,和及 ")
             after_verb = next((v for v in rules.verbs_after_count if text.startswith(v, c.end)), None)
