@@ -308,6 +308,9 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         ("领导干部落实制度，确保执法人员严格执行程序。", []),
         ("探索以“积分制”模式治理乡村。", ["“积分制”模式"]),
         ("按照“能网办的全部网办、能联办的全部联办”的要求推进。", []),
+        # 责任制度 is one head (not 责任制 + 度); 年度 inside a name is part of it, after a year it is a boundary
+        ("落实政府负责人出庭应诉责任制度。", ["政府负责人出庭应诉责任制度"]),
+        ("推行领导干部年度述职述法制度，落实2023年度述法制度。", ["领导干部年度述职述法制度", "述法制度"]),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from pipeline.knowledge.places import PhraseTable
-from pipeline.components.rules.text import Char, Ent, RuleTable, TextIndex, _alternation, _ends_with_any, _longest_first, _starts_with_any
+from pipeline.components.rules.text import CN_NUMERALS, Char, Ent, RuleTable, TextIndex, _alternation, _ends_with_any, _longest_first, _starts_with_any
 
 
 @dataclass
@@ -42,6 +42,7 @@ class MechanismRules(RuleTable):
     generic_modifier_endings: dict[str, list[str]] = field(default_factory=dict)  # a field, not a name: 法治领域|改革, 城乡融合发展|改革
     quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
     quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event
+    dated_boundaries: list[str] = field(default_factory=list)  # a boundary only after a number (2022年度|述法制度); inside a name it is part of it (领导干部年度述法制度)
 
     def __post_init__(self) -> None:
         self.heads = _longest_first(self.heads)
@@ -202,6 +203,8 @@ def _extend_modifier(
             found = p
             break
         verb = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end)
+        if verb in r.dated_boundaries and p - len(verb) > clause_s and text[p - len(verb) - 1] not in CN_NUMERALS and not text[p - len(verb) - 1].isdigit():
+            verb = None
         if verb and verbal_modifier and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
             # a verb next to the head with a noun phrase before it modifies the head (法治政府建设|推进|机制: spec 考核机制);
             # before 改革 it governs it (深化改革); one-character words (等, 的) end a list or a phrase
