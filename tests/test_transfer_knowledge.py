@@ -311,6 +311,9 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         # 责任制度 is one head (not 责任制 + 度); 年度 inside a name is part of it, after a year it is a boundary
         ("落实政府负责人出庭应诉责任制度。", ["政府负责人出庭应诉责任制度"]),
         ("推行领导干部年度述职述法制度，落实2023年度述法制度。", ["领导干部年度述职述法制度", "述法制度"]),
+        # a short description before 的 and a bare head names nothing; a long one, or a name after 的, does
+        ("健全依法治市的体制机制，形成高效协同的工作机制。", []),
+        ("建立首接负责的协同办理工作机制。", ["首接负责的协同办理工作机制"]),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):

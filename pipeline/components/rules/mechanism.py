@@ -42,6 +42,7 @@ class MechanismRules(RuleTable):
     generic_modifier_endings: dict[str, list[str]] = field(default_factory=dict)  # a field, not a name: 法治领域|改革, 城乡融合发展|改革
     quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
     quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event
+    described_min: int = 8  # X的 + bare head is a mechanism only when the description X is this long (or quoted, or a list)
     dated_boundaries: list[str] = field(default_factory=list)  # a boundary only after a number (2022年度|述法制度); inside a name it is part of it (领导干部年度述法制度)
 
     def __post_init__(self) -> None:
@@ -271,6 +272,11 @@ def _specific(span_text: str, r: MechanismRules) -> str:
         return "none"
     mod = t[: len(t) - len(head)].strip("“”")
     if mod in r.generic_modifiers or not mod or _ends_with_any(mod, r.generic_modifier_endings.get(head, [])):
+        return "generic"
+    described, de, rest = mod.rpartition("的")
+    if de and (not rest or rest in r.generic_modifiers or rest in r.heads) and len(described) < r.described_min and not re.search(r"[、“”\"]", described):
+        # 依法治市的体制机制, 高效协同的工作机制: a short description before a bare head names no mechanism;
+        # a long one does (党委领导、政府实施、部门落实、社会参与的联动工作机制), and so does a name after 的 (首接负责的协同办理工作机制)
         return "generic"
     if len(mod) < r.min_modifier or mod[0] in "和与及、的":
         return "none"
