@@ -314,6 +314,8 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         # a short description before 的 and a bare head names nothing; a long one, or a name after 的, does
         ("健全依法治市的体制机制，形成高效协同的工作机制。", []),
         ("建立首接负责的协同办理工作机制。", ["首接负责的协同办理工作机制"]),
+        # a whole modifier naming a field is no name for 制度/机制 (法治建设|制度, 领导|机制); it is for 责任制
+        ("完善法治建设制度机制，健全领导机制，落实法治建设责任制。", ["法治建设责任制"]),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):

@@ -40,6 +40,7 @@ class MechanismRules(RuleTable):
     quoted_name_endings: list[str] = field(default_factory=list)  # a quoted name ending in one is a procedure (“一窗通办”)
     quoted_name_max: int = 10  # longer quotes are requirements or goals (“能网办的全部网办、能联办的全部联办”), not names
     generic_modifier_endings: dict[str, list[str]] = field(default_factory=dict)  # a field, not a name: 法治领域|改革, 城乡融合发展|改革
+    generic_field_modifiers: dict[str, list[str]] = field(default_factory=dict)  # a whole modifier naming a field: 法治建设|制度, 领导|机制 (not 法治建设|责任制)
     quoted_slogan_counters: list[str] = field(default_factory=list)  # a quoted numeral + one of these opens a slogan (“五项重点”)
     quoted_thing_endings: list[str] = field(default_factory=list)  # a quoted name ending in one names a thing or an event
     described_min: int = 8  # X的 + bare head is a mechanism only when the description X is this long (or quoted, or a list)
@@ -272,6 +273,8 @@ def _specific(span_text: str, r: MechanismRules) -> str:
         return "none"
     mod = t[: len(t) - len(head)].strip("“”")
     if mod in r.generic_modifiers or not mod or _ends_with_any(mod, r.generic_modifier_endings.get(head, [])):
+        return "generic"
+    if mod.removesuffix("制度") in r.generic_field_modifiers.get(head, []):  # 市场监管制度|机制: institutions and mechanisms of a field
         return "generic"
     described, de, rest = mod.rpartition("的")
     if de and (not rest or rest in r.generic_modifiers or rest in r.heads) and len(described) < r.described_min and not re.search(r"[、“”\"]", described):
