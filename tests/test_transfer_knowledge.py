@@ -316,6 +316,8 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         ("建立首接负责的协同办理工作机制。", ["首接负责的协同办理工作机制"]),
         # a whole modifier naming a field is no name for 制度/机制 (法治建设|制度, 领导|机制); it is for 责任制
         ("完善法治建设制度机制，健全领导机制，落实法治建设责任制。", ["法治建设责任制"]),
+        # verbs that govern the head (理顺, 简化, 进入), a 配套 rule, 程序|制度化, 工作法|律 and the web page's 播报模式 name nothing
+        ("理顺工作机制，简化办事程序，完善配套制度，加强行政决策程序制度化建设，开展专项工作法律讲座。 进入播报模式", []),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):
