@@ -312,3 +312,16 @@ def test_ranker_takes_the_best_scored_candidate():
     (c,) = rank_activities(text, [rec], rules, {"intercept": 1.0, "weights": {}})
     assert c["activity"]["text"] == "召开工委会"
     assert rank_activities(text, [], rules, clause_wins) == []
+
+
+def test_count_first_candidate_ends_at_a_second_count():
+    """明确5个方面17项具体任务: the noun counted by 5个 is 方面 (dev-set study gold 明确方面); a numeral inside a quote stays."""
+    from pipeline.components.link import candidates
+
+    rules = _rules()
+    text = "明确5个方面17项具体任务。"
+    rec = {"count": {"start": 2, "end": 4}, "activity": {"text": "方面", "start": 4, "end": 6}}
+    assert candidates(text, rec, rules) == [("rule", "方面", 0, 4, 6), ("clause", "明确", 2, 0, 2)]  # count-first 方面 = the rule's
+    quoted = "建成22台“24小时智慧法律服务站”。"
+    q = {"count": {"start": 2, "end": 5}, "activity": {"text": "建成", "start": 0, "end": 2}}
+    assert ("count_first", "建成“24小时智慧法律服", 10, 5, 15) in candidates(quoted, q, rules)

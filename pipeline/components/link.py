@@ -319,7 +319,7 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
     if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", after):
         return ""
-    noun = after[:1] + re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，)", after[1:])[0]  # 243家|中小微企业: 中 opens the noun
+    noun = after[:1] + re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，|[0-9０-９])", after[1:])[0]  # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
@@ -433,7 +433,8 @@ def candidates(text: str, rec: dict[str, Any], rules: ActivityRules, scan: Optio
     if verbs:
         out.append(("first_verb", clause[verbs[0] :], len(clause) - verbs[0], cs + verbs[0], cs + len(clause)))
         out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
-    m = re.match(r"[^\s，,。；;：:、（）()]{1,10}", scan[c1 : c1 + 10])
+    # 5个|方面|17项: a second count ends the noun; a numeral inside a quote (22台|“24小时…”) does not
+    m = re.match(r"“[^\s，,。；;：:、（）()]{1,9}|[^\s，,。；;：:、（）()0-9０-９]{1,10}", scan[c1 : c1 + 10])
     if m:
         noun = text[c1 : c1 + len(m.group(0))]
         verb = rules.verb_at(clause, verbs[-1]) if verbs else ""
