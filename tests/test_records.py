@@ -443,3 +443,10 @@ def test_link_listed_topics_stay_in_the_object(nlp_blank):
     # A、B等制度N项 counts the listed rules (seed gold 修订制度); A、B等专题学习N次 studies the topics (dev-set study gold)
     assert link(nlp_blank, "修订“三重一大”事项集体决策等制度4项。", [("COUNT", "4项")])[0][0] == "修订制度"
     assert link(nlp_blank, "全年开展宪法、民法典等专题学习6次。", [("COUNT", "6次")])[0][0] == "开展宪法、民法典等专题学习"
+
+
+def test_link_bare_verb_repeats_the_clause_before(nlp_blank):
+    # 开展X培训，培训150人: the count measures X培训 (dev-set study gold 生态环境法治专题培训)
+    assert link(nlp_blank, "开展生态环境法治专题培训，培训150人。", [("COUNT", "150人")])[0][0] == "生态环境法治专题培训"
+    # a bare verb whose clause before it names something else stays as it is
+    assert link(nlp_blank, "完善工作制度，培训150人。", [("COUNT", "150人")])[0][0] == "培训"

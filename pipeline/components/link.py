@@ -272,6 +272,11 @@ def link_records(
             obj = _previous_object(text, s0, k, counts[max(0, ci - 8) : ci], rules, scan)
             if obj:
                 activity = obj + activity
+        elif mode == "clause" and delim and delim in "，," and verb and activity == verb:
+            # 开展生态环境法治专题培训，培训150人 → 生态环境法治专题培训: a bare verb repeats the clause before it
+            obj = _previous_object(text, s0, k, counts[max(0, ci - 8) : ci], rules, scan)
+            if obj.endswith(verb):
+                activity = obj
         # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
         rates = _rate_list(activity)
         distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(rates))
