@@ -49,6 +49,14 @@ def test_place_gazetteer_levels(places):
     assert found == {"浙江省": "province", "杭州市": "city", "上城区": "county", "清波街道": "town", "甘肃省": "province", "肃南县": "county"}
 
 
+def test_a_stop_name_hides_the_place_inside_it(places):
+    # 范县 is a county (河南省), but 示范县 is a demonstration county: the stop name is matched and dropped
+    text = "创建全省法治政府建设示范县，河南省范县"
+    g = PlaceGazetteer(places, ["示范县"])
+    assert [(text[s:e], lvl) for s, e, lvl in g.find(text)] == [("河南省", "province"), ("范县", "county")]
+    assert "范县" in g.level and "示范县" not in g.level
+
+
 @pytest.mark.parametrize(
     "text,span",
     [
@@ -150,6 +158,11 @@ def test_entity_swap_moves_spans():
         ("2023年，我镇主动接受县委、县政府监督。\n一、主要成效", None),
         ("平山县委、县政府：\n2023年，我局坚持依法行政。\n一、主要成效", None),
         ("2023年，我镇坚持依法行政，督促各乡镇政府落实责任。\n一、主要成效", None),
+        # round 6 (session 7): the unit's other names in brackets; a comma before what it does; a first line that is a
+        # paragraph is no title (never a sentence)
+        ("2025年,市数据局(市营商环境建设局、市行政审批局)在市委、市政府的坚强领导下,深入学习贯彻习近平法治思想。\n一、主要举措", "市数据局"),
+        ("2024年,在市委、市政府的正确领导下,楚雄市林业和草原局,以全面推进依法行政为目标,切实抓好法治政府建设各项工作。\n一、主要举措", "楚雄市林业和草原局"),
+        ("2023年,长治市司法局认真贯彻落实省委、市委关于法治建设各项决策部署,以完善党领导法治建设的制度和工作机制为支撑,圆满完成各项工作任务。\n一、主要举措", "长治市司法局"),
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):

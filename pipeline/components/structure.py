@@ -69,7 +69,9 @@ class StructureRules:
         topic = "(?:" + "|".join(data.get("issuer_topics", [])) + ")?" if data.get("issuer_topics") else ""
         self.opening_re = re.compile(
             r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?" + LEADERSHIP + r"(?:中共)?"
-            r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")" + topic + r"(?=" + followers + r")"
+            r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")" + topic
+            # its other names in brackets (市数据局（市营商环境建设局、市行政审批局）在…), a comma before what it does (…草原局，以…)
+            + r"(?=(?:[（(][^（）()\n]{1,40}[）)])?[，,]?(?:" + followers + r"))"
         )
         # the unit's own party committee and government named as a pair (梅林街道党工委、办事处, 石门县委、县政府, …度假区党工委、管委会)
         places = data.get("issuer_pair_places", "(?!)")
@@ -117,6 +119,9 @@ PART_HEADING_RE = re.compile(r"\s*(?:[一二三四五六七八九十]+[、.．]|
 def _report_title_line(line: str) -> bool:
     """A short line that names the report (法治…报告/总结), not a sentence or a site's navigation path."""
     return len(line) < 80 and bool(REPORT_TITLE_RE.search(line)) and not re.search(r"[。；]", line) and not BREADCRUMB_RE.search(line)
+
+
+TITLE_MAX = 60  # a longer first line with clause punctuation is a paragraph, not a title
 
 
 def find_title(text: str) -> tuple[list[str], int]:
@@ -230,7 +235,8 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         if names:
             return names[-1]
     title, after = find_title(text)
-    name = _from_title(title, rules)
+    # a first line that is a paragraph (2023年，长治市司法局认真贯彻…) names the unit in its opening sentence, not as a title
+    name = _from_title(title, rules) if not (len(title) == 1 and len(title[0]) > TITLE_MAX and re.search(r"[，,。；;]", title[0])) else None
     if name:
         return name
     below = list(islice((text[s:e].strip() for s, e in _lines_from(text, after) if text[s:e].strip()), 3))

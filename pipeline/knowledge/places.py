@@ -107,6 +107,9 @@ class PhraseTable:
         return out
 
 
+STOP = "stop"
+
+
 class PlaceGazetteer(PhraseTable):
     """The place table as a phrase table: name → level (province, city, county, town)."""
 
@@ -117,8 +120,13 @@ class PlaceGazetteer(PhraseTable):
             for name in (table or {}).get(lvl, []):
                 if name not in stops:
                     names.setdefault(name, lvl)
+        # a stop name is matched and dropped, so it also hides a place inside it (示范县 ⊃ 范县)
+        names.update({name: STOP for name in stops})
         super().__init__(names)
-        self.level = self.tag
+        self.level = {name: lvl for name, lvl in self.tag.items() if lvl != STOP}
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        return [m for m in super().find(text) if m[2] != STOP]
 
 
 def main(argv: list[str]) -> int:
