@@ -450,3 +450,9 @@ def test_link_bare_verb_repeats_the_clause_before(nlp_blank):
     assert link(nlp_blank, "开展生态环境法治专题培训，培训150人。", [("COUNT", "150人")])[0][0] == "生态环境法治专题培训"
     # a bare verb whose clause before it names something else stays as it is
     assert link(nlp_blank, "完善工作制度，培训150人。", [("COUNT", "150人")])[0][0] == "培训"
+
+
+def test_link_strips_chao_before_the_count(nlp_blank):
+    # 超 (more than) before a count qualifies it, like 超过 (dev-set study: 学习超60学时 → 执法人员学习)
+    got = link(nlp_blank, "全年执法人员学习超60学时。", [("COUNT", "60学时")])
+    assert got[0][0].endswith("学习")
