@@ -331,6 +331,11 @@ def test_a_body_does_not_take_the_verb_after_it(nlp_rules):
         ("完善法治建设制度机制，健全领导机制，落实法治建设责任制。", ["法治建设责任制"]),
         # verbs that govern the head (理顺, 简化, 进入), a 配套 rule, 程序|制度化, 工作法|律 and the web page's 播报模式 name nothing
         ("理顺工作机制，简化办事程序，完善配套制度，加强行政决策程序制度化建设，开展专项工作法律讲座。 进入播报模式", []),
+        # round 6: a quote closed by its head, then 单位/方式 (an honour, a style) names none; a place before 式/经验 is part
+        # of the name, not its owner; 程序|案件 counts cases; 作为 governs (…作为必经程序)
+        ("东街街道入选全国“枫桥式工作法”单位，以“清单制+责任制”方式推进。", []),
+        ("推广枫桥式工作法。", ["枫桥式工作法"]),
+        ("共立案查办一般程序案件759起，将合法性审查、集体讨论决定作为必经程序。", []),
     ],
 )
 def test_mechanism_heads_named_and_verbal_modifiers(nlp_rules, text, mechanisms):

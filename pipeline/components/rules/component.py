@@ -216,6 +216,8 @@ def _without_owner(e: Ent, text: str, places: PlaceIndex, owners: Sequence[str],
         nxt = place_end if place_end is not None else (s + len(word) if word else None)
         if nxt is None or e[1] - nxt < keep or text[nxt] in "和与及、":  # 街道和社区…机制: a conjunct, not an owner
             return (s, e[1], e[2])
+        if place_end is not None and (text[nxt] == "式" or text.startswith("经验", nxt)):  # 枫桥式工作法, 枫桥经验: the place names the model
+            return (s, e[1], e[2])
         s = nxt
 
 

@@ -160,8 +160,8 @@ def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
 def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_ends: Sequence[str]) -> Optional[Char]:
     """A head closing a quote: “X机制” → X机制 (guideline M1); a short qualifier before it stays with the quotes (行政执法“三项制度”)."""
     q = index.in_quote(hs, he + 1)
-    if not q or q[1] != he + 1:
-        return None
+    if not q or q[1] != he + 1 or _starts_with_any(index.text[q[1] :], r.quoted_suffix_drop):
+        return None  # …“枫桥式工作法”单位: an honour's name, an activity's, a style's (guideline M6)
     s = _extend_modifier(index, q[0], r, owner_ends, stop_at_conjunction=True)
     if s is not None and 0 < q[0] - s <= r.quoted_prefix_max:
         return (s, q[1])
