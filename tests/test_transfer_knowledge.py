@@ -375,3 +375,9 @@ def test_titles_of_measures_notices_procedures_and_reports_are_law(nlp_rules):
     text = "出台《优化工程建设项目审批流程若干举措》，发布《关于划定高污染燃料禁燃区的通告》，印发《文化市场综合执法流程》，形成《县2024年度法治政府建设情况报告》，编印《法治宣传读本》。"
     laws = sorted(t for t, l in ents(nlp_rules, text) if l == "LAW")
     assert laws == sorted(["《优化工程建设项目审批流程若干举措》", "《关于划定高污染燃料禁燃区的通告》", "《文化市场综合执法流程》", "《县2024年度法治政府建设情况报告》"])
+
+
+def test_a_statute_short_name_is_not_the_start_of_faGui(nlp_rules):
+    # 环境保护法|规规章: the regulations of a field, not the statute (study half); the statute itself is LAW
+    laws = [t for t, l in ents(nlp_rules, "把环境保护法规规章纳入学习计划，学习环境保护法。") if l == "LAW"]
+    assert laws == ["环境保护法"] and len([1 for t, l in ents(nlp_rules, "把环境保护法规规章纳入学习计划。") if l == "LAW"]) == 0
