@@ -456,3 +456,22 @@ def test_link_strips_chao_before_the_count(nlp_blank):
     # 超 (more than) before a count qualifies it, like 超过 (dev-set study: 学习超60学时 → 执法人员学习)
     got = link(nlp_blank, "全年执法人员学习超60学时。", [("COUNT", "60学时")])
     assert got[0][0].endswith("学习")
+
+
+def test_link_people_taking_part_in_what_follows(nlp_blank):
+    # 400余人参加了X: the counted people take part in X (dev-set study gold 参加习近平法治思想专题培训班)
+    got = link(nlp_blank, "全区科级以上400余人参加了习近平法治思想专题培训班。", [("COUNT", "400余人")])
+    assert got[0][0] == "参加习近平法治思想专题培训班"
+
+
+def test_ranker_candidates_skip_a_bound_after_the_count():
+    from pipeline.components.link import ActivityRules, candidates
+
+    rules = ActivityRules(read_table("activity_rules.json"))
+    text = "将审批时间压缩至30分钟以内。超过98%的案件得到及时化解。"
+    c = text.index("30分钟")
+    rec = {"count": {"start": c, "end": c + 4}, "activity": {"text": "压缩", "start": c - 3, "end": c - 1}}
+    assert not any(k == "count_first" for k, *_ in candidates(text, rec, rules))  # 以内 names nothing
+    p = text.index("98%")
+    rec2 = {"count": {"start": p, "end": p + 3}, "activity": {"text": "超过", "start": p - 2, "end": p}}
+    assert any(k == "count_first" and a.endswith("案件得到及时化解") for k, a, *_ in candidates(text, rec2, rules))

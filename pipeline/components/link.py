@@ -250,6 +250,10 @@ def link_records(
                 # 开展法治讲座5场，共计300余人次参加 → 参加法治讲座
                 activity, verb, obj = after_verb + prev["_object"], after_verb, prev["_object"]
                 ev_start, ev_end = c.end, c.end + len(after_verb)
+            elif after_verb and not verb and not rules.first_verb(seg) >= 0 and (obj_after := _object_after(text, c.end + len(after_verb), rules)):
+                # 全区科级以上400余人参加了习近平法治思想专题培训班 → 参加习近平法治思想专题培训班: the counted people take part in what follows
+                activity, verb, obj = after_verb + obj_after, after_verb, obj_after
+                ev_start, ev_end = c.end, c.end + len(after_verb) + len(obj_after)
             elif not seg and joined:
                 # 接待信访8批次8人次, 考法3场、278人次: a second measure of the same activity
                 activity, verb, obj = prev["activity"]["text"], prev["_verb"], prev["_object"]
@@ -318,11 +322,14 @@ def link_records(
     return records
 
 
+AFTER_COUNT_NOT_NOUN = r"(?:以上|以下|以内|之内|左右|的|之|为|至|到)"  # what follows a count without naming what it counts
+
+
 def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] = None) -> str:
     """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
     m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, (scan or text)[pos : pos + rules.count_first_max])
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
-    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(r"(?:以上|以下|左右|的|之|为|至|到)", after):
+    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after):
         return ""
     noun = after[:1] + re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，|[0-9０-９])", after[1:])[0]  # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
@@ -330,6 +337,15 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun
+
+
+def _object_after(text: str, pos: int, rules: ActivityRules) -> str:
+    """What a participation verb right after a count takes (参加|了|习近平法治思想专题培训班): to the clause's end,
+    past a 了; "" when the clause ends at once or the object is longer than an activity."""
+    if text.startswith("了", pos):
+        pos += 1
+    m = re.match(r"[^，,。；;：:！？!?\n]{2,%d}(?=[，,。；;：:！？!?\n]|$)" % rules.max_chars, text[pos : pos + rules.max_chars + 1])
+    return m.group(0) if m else ""
 
 
 def _governing_marker(seg: str, rules: ActivityRules) -> str:
@@ -439,6 +455,9 @@ def candidates(text: str, rec: dict[str, Any], rules: ActivityRules, scan: Optio
         out.append(("first_verb", clause[verbs[0] :], len(clause) - verbs[0], cs + verbs[0], cs + len(clause)))
         out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
     # 5个|方面|17项: a second count ends the noun; a numeral inside a quote (22台|“24小时…”) does not
+    # a bound after the count is not the noun (压缩至30分钟|以内), what follows it may be (98%|以上的|案件…)
+    bound = re.match(r"(?:以上|以下|以内|之内|左右)的?", text[c1:])
+    c1 += bound.end() if bound else 0
     m = re.match(r"“[^\s，,。；;：:、（）()]{1,9}|[^\s，,。；;：:、（）()0-9０-９]{1,10}", scan[c1 : c1 + 10])
     if m:
         noun = text[c1 : c1 + len(m.group(0))]
