@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from pipeline.components.rules.text import CN_NUMERALS, Char, RuleTable, TextIndex, _alternation, _overlaps, _starts_with_any
@@ -20,9 +20,14 @@ class CountRules(RuleTable):
     indefinite_units: list[str]
     quota_cues: list[str]
     drop_unmatched: bool = True
+    page_meta_before: Sequence[str] = ()  # 浏览：76次, 点击数:120: the page's counter, not the report's (总点击量510100次 is)
+    names_after: dict[str, list[str]] = field(default_factory=dict)  # 15分钟…服务圈: a unit whose count names a circle
 
     def __post_init__(self) -> None:
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
+        # the page's own counter: a label opening a line or a field, then a colon, right before the number
+        self.page_meta = re.compile(r"(?:^|\n|[\s|｜])(?:" + _alternation(self.page_meta_before) + r")\s*[:：]\s*$") if self.page_meta_before else None
+        self.names_after = {k: v for k, v in self.names_after.items() if not k.startswith("_")}
         # a bare magnitude with 余/多 is a number too (千余人, 万余件), not after a word that makes it vague (数千, 上万)
         num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*|(?<![数几上成好近])[百千万]+(?=[余多]))"
         # one space may part Arabic digits from the rest (121 件, 1.3 万件, 240 余人次: PDF and CMS typesetting)
@@ -44,6 +49,10 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
         before = text[max(0, s - 3) : s].rstrip(" \u00a0\u3000")[-2:]  # 第 3 次 is an ordinal too
         prev = before[-1:] if before else ""
         if any(before.endswith(p) for p in r.ordinal_prefixes):
+            continue
+        if r.page_meta and r.page_meta.search(text[max(0, s - 12) : s]):
+            continue
+        if unit in r.names_after and any(w in re.split(r"[，,。；;]", text[e : e + 24])[0] for w in r.names_after[unit]):
             continue
         if prev and (prev.isdigit() or prev in ".-—–·/+~～" or (prev.isascii() and prev.isalpha())):
             continue
