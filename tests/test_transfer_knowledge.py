@@ -391,3 +391,12 @@ def test_a_page_counter_and_a_service_circle_are_no_counts(nlp_rules):
     assert counts("总点击量510100次，总阅读量 502500次。") == ["502500次", "510100次"]
     assert counts("基本形成主城区15分钟、一般村（社区）20分钟的公共文化服务圈。") == []
     assert counts("全年开展培训15分钟。") == ["15分钟"]
+
+
+def test_yi_closing_its_clause_counts(nlp_rules):
+    # 一 + unit closing its clause counts (study gold: 法治讲座一期, 规范性文件清理一次); before a noun it is the
+    # indefinite article (开展一次培训); 一起 there is "together" (seed text: 有机融合在一起；)
+    counts = lambda t: sorted(x for x, l in ents(nlp_rules, t) if l == "COUNT")
+    assert counts("举办法治专题培训两期,法治讲座一期。") == ["一期", "两期"]
+    assert counts("开展一次培训。") == []
+    assert counts("把政务服务与居民感受有机融合在一起；") == []

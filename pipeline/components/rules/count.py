@@ -70,7 +70,9 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
             continue
         if _in_formula(text, s, e, r.formulas):
             continue
-        if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units:
+        if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units and not (unit != "起" and re.match(r"[，,。；;、！？!?]|$", text[e : e + 1])):
+            # 一 before a noun is the indefinite article (开展一次培训); closing its clause it counts (法治讲座一期，),
+            # but 一起 there is "together" (融合在一起；)
             clause = text[index.clause_start(s) : s]
             # 每季度召开一次 is a quota; 每一名 (right after 每) is "every", no count
             if not any(c in clause for c in r.quota_cues) or any(clause.endswith(c) for c in r.quota_cues):
