@@ -475,3 +475,11 @@ def test_ranker_candidates_skip_a_bound_after_the_count():
     p = text.index("98%")
     rec2 = {"count": {"start": p, "end": p + 3}, "activity": {"text": "超过", "start": p - 2, "end": p}}
     assert any(k == "count_first" and a.endswith("案件得到及时化解") for k, a, *_ in candidates(text, rec2, rules))
+
+
+def test_link_counted_subject_opening_its_clause_does_what_follows(nlp_blank):
+    # ，27个部门建立了X: the counted units are the clause's subject (dev-set study gold 部门建立…); with a verb before
+    # the count the noun after it is the object (召开12次月调度会 → 召开月调度会)
+    got = link(nlp_blank, "深化领导干部学法用法,27个部门建立了领导干部应知应会党内法规。", [("COUNT", "27个")])
+    assert got[0][0] == "部门建立了领导干部应知应会党内法规"
+    assert link(nlp_blank, "每月召开12次月调度会。", [("COUNT", "12次")])[0][0] == "召开月调度会"

@@ -227,7 +227,9 @@ def link_records(
             ev_start, ev_end = c.end, c.end + len(noun_after)
             obj = noun_after
             marker = _governing_marker(seg, rules)
-            a0, a1 = _governed_action(text, c.end + len(noun_after), rules) if marker else (0, 0)
+            # the counted units do what follows: handed it by a marker (对9个部门开展督察), or as the clause's subject
+            # when the count opens it (，27个部门建立领导干部应知应会…清单)
+            a0, a1 = _governed_action(text, c.end + len(noun_after), rules) if marker or not seg else (0, 0)
             if a1 > a0:
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
                 activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
