@@ -483,3 +483,33 @@ def test_link_counted_subject_opening_its_clause_does_what_follows(nlp_blank):
     got = link(nlp_blank, "深化领导干部学法用法,27个部门建立了领导干部应知应会党内法规。", [("COUNT", "27个")])
     assert got[0][0] == "部门建立了领导干部应知应会党内法规"
     assert link(nlp_blank, "每月召开12次月调度会。", [("COUNT", "12次")])[0][0] == "召开月调度会"
+
+
+def test_review_of_session_7_linker_changes(nlp_blank):
+    """Faults a review found in this session's linker changes, each on the reviewer's sentence."""
+    # a numeral inside a quote does not end the counted noun (it gave 建成“)
+    assert link(nlp_blank, "建成22台“24小时智慧法律服务站”。", [("COUNT", "22台")])[0][0].startswith("建成“24小时")
+    # who took part is not what was done again (it gave 全体干部参加培训)
+    assert link(nlp_blank, "组织全体干部参加培训，培训150人。", [("COUNT", "150人")])[0][0] == "培训"
+    # a second predicate ends the object of 参加 (参加考试|并全部合格)
+    assert link(nlp_blank, "全区400余人参加了考试并全部合格。", [("COUNT", "400余人")])[0][0] == "参加考试"
+    # a list of counted rules of any kind collapses (办法, 规定 …); a list of documents keeps its titles (study gold)
+    assert link(nlp_blank, "修订议事规则、财务管理等办法3件。", [("COUNT", "3件")])[0][0] == "修订办法"
+
+
+def test_participation_evidence_ends_after_the_object(nlp_blank):
+    text = "全区科级以上400余人参加了习近平法治思想专题培训班。"
+    doc = nlp_blank.make_doc(text)
+    s = text.index("400余人")
+    doc.ents = [doc.char_span(s, s + 5, label="COUNT")]
+    for _, proc in nlp_blank.pipeline:
+        doc = proc(doc)
+    act = doc._.records[0]["activity"]
+    assert text[act["start"] : act["end"]] == "参加了习近平法治思想专题培训班"
+
+
+def test_a_linker_table_without_listed_heads_collapses_every_list():
+    from pipeline.components.link import ActivityRules
+
+    data = {k: v for k, v in read_table("activity_rules.json").items() if k != "listed_heads"}
+    assert ActivityRules(data).listed_heads is None

@@ -400,3 +400,18 @@ def test_yi_closing_its_clause_counts(nlp_rules):
     assert counts("举办法治专题培训两期,法治讲座一期。") == ["一期", "两期"]
     assert counts("开展一次培训。") == []
     assert counts("把政务服务与居民感受有机融合在一起；") == []
+
+
+def test_review_of_session_7_entity_changes(nlp_rules):
+    """Faults a review found in this session's rule changes, each on the reviewer's sentence."""
+    mechs = lambda t: sorted(x for x, l in ents(nlp_rules, t) if l == "MECHANISM")
+    counts = lambda t: sorted(x for x, l in ents(nlp_rules, t) if l == "COUNT")
+    # 年度 after a time word is a boundary (上年度|考核制度), as after a number
+    assert mechs("严格执行上年度考核制度。") == ["考核制度"]
+    assert mechs("落实每年度述职述法制度。") == ["述职述法制度"]
+    # 一 + a unit that makes an idiom is no count, even closing its clause; an event unit there counts
+    assert counts("独当一面，亲如一家，成熟一批、出台一批。") == []
+    assert counts("举办法治讲座一期。") == ["一期"]
+    # only a service circle names a duration (朋友圈 does not), and only in its line
+    assert counts("开展普法直播30分钟并在朋友圈转发。") == ["30分钟"]
+    assert counts("开展普法培训30分钟\n三、打造15分钟法律服务圈") == ["30分钟"]

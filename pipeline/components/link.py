@@ -76,7 +76,8 @@ class ActivityRules:
         self.governing_markers = sorted(data.get("governing_markers", []), key=len, reverse=True)  # 对, 组织 …: the counted units act
         self.governed_scopes = sorted(data.get("governed_scopes", []), key=len, reverse=True)  # 全区, 各 …: between marker and count
         self.governing_marker_blockers: dict[str, str] = dict(data.get("governing_marker_blockers", {}))  # 核|对, 党|组织: a longer word
-        self.listed_heads = tuple(data.get("listed_heads", ()))  # 修订A、B等制度4项 → 修订制度: the listed items are counted rules
+        # 修订A、B等制度4项 → 修订制度: the listed items are counted rules; without the key every list collapses (as before)
+        self.listed_heads = tuple(data["listed_heads"]) if "listed_heads" in data else None
 
     def verb_at(self, s: str, i: int) -> str | None:
         for v in self.verbs:
@@ -243,7 +244,7 @@ def link_records(
             verb = rules.verb_at(seg, 0)
             obj = seg[len(verb) :] if verb else seg
             listed = re.search(r"等([^、，]{1,4})$", seg)
-            if listed and not listed.group(1).endswith(rules.listed_heads):
+            if listed and rules.listed_heads is not None and not listed.group(1).endswith(rules.listed_heads):
                 listed = None  # 开展A、B等专题学习6次: the list is the object (topics, not items counted one by one)
             # nothing but separators and qualifiers between the previous count and this one
             joined = prev is not None and not text[prev["count"]["end"] : clause_start].strip(COORD + "，,和及 ")
@@ -252,10 +253,11 @@ def link_records(
                 # 开展法治讲座5场，共计300余人次参加 → 参加法治讲座
                 activity, verb, obj = after_verb + prev["_object"], after_verb, prev["_object"]
                 ev_start, ev_end = c.end, c.end + len(after_verb)
-            elif after_verb and not verb and not rules.first_verb(seg) >= 0 and (obj_after := _object_after(text, c.end + len(after_verb), rules)):
+            elif after_verb and not verb and not rules.first_verb(seg) >= 0 and (taken := _object_after(text, c.end + len(after_verb), rules)):
                 # 全区科级以上400余人参加了习近平法治思想专题培训班 → 参加习近平法治思想专题培训班: the counted people take part in what follows
+                obj_after, obj_end = taken
                 activity, verb, obj = after_verb + obj_after, after_verb, obj_after
-                ev_start, ev_end = c.end, c.end + len(after_verb) + len(obj_after)
+                ev_start, ev_end = c.end, obj_end
             elif not seg and joined:
                 # 接待信访8批次8人次, 考法3场、278人次: a second measure of the same activity
                 activity, verb, obj = prev["activity"]["text"], prev["_verb"], prev["_object"]
@@ -281,7 +283,7 @@ def link_records(
         elif mode == "clause" and delim and delim in "，," and verb and activity == verb:
             # 开展生态环境法治专题培训，培训150人 → 生态环境法治专题培训: a bare verb repeats the clause before it
             obj = _previous_object(text, s0, k, counts[max(0, ci - 8) : ci], rules, scan)
-            if obj.endswith(verb):
+            if obj.endswith(verb) and rules.first_verb(obj[: -len(verb)]) < 0:  # not 全体干部参加|培训: who took part, not what
                 activity = obj
         # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
         rates = _rate_list(activity)
@@ -333,7 +335,9 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
     if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after):
         return ""
-    noun = after[:1] + re.split(r"(?:进行|开展|为|中|等|的|和|及|与|，|[0-9０-９])", after[1:])[0]  # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it
+    # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it, a numeral inside a quote does not (22台|“24小时…”)
+    ends = r"(?:进行|开展|为|中|等|的|和|及|与|，)" if after.startswith("“") else r"(?:进行|开展|为|中|等|的|和|及|与|，|[0-9０-９])"
+    noun = after[:1] + re.split(ends, after[1:])[0]
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
@@ -341,13 +345,13 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     return noun
 
 
-def _object_after(text: str, pos: int, rules: ActivityRules) -> str:
-    """What a participation verb right after a count takes (参加|了|习近平法治思想专题培训班): to the clause's end,
-    past a 了; "" when the clause ends at once or the object is longer than an activity."""
+def _object_after(text: str, pos: int, rules: ActivityRules) -> Optional[tuple[str, int]]:
+    """(object, its end) of a participation verb right after a count (参加|了|习近平法治思想专题培训班): to the clause's
+    end or a second predicate (参加考试|并全部合格), past a 了; None when nothing follows or it is longer than an activity."""
     if text.startswith("了", pos):
         pos += 1
-    m = re.match(r"[^，,。；;：:！？!?\n]{2,%d}(?=[，,。；;：:！？!?\n]|$)" % rules.max_chars, text[pos : pos + rules.max_chars + 1])
-    return m.group(0) if m else ""
+    m = re.match(r"[^，,。；;：:！？!?\n并]{2,%d}(?=[，,。；;：:！？!?\n并]|$)" % rules.max_chars, text[pos : pos + rules.max_chars + 1])
+    return (m.group(0), pos + m.end()) if m else None
 
 
 def _governing_marker(seg: str, rules: ActivityRules) -> str:
@@ -458,10 +462,10 @@ def candidates(text: str, rec: dict[str, Any], rules: ActivityRules, scan: Optio
         out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
     # 5个|方面|17项: a second count ends the noun; a numeral inside a quote (22台|“24小时…”) does not
     # a bound after the count is not the noun (压缩至30分钟|以内), what follows it may be (98%|以上的|案件…)
-    bound = re.match(r"(?:以上|以下|以内|之内|左右)的?", text[c1:])
+    bound = re.match(r"(?:以上|以下|以内|之内|左右)的?", text[c1 : c1 + 3])
     c1 += bound.end() if bound else 0
     m = re.match(r"“[^\s，,。；;：:、（）()]{1,9}|[^\s，,。；;：:、（）()0-9０-９]{1,10}", scan[c1 : c1 + 10])
-    if m:
+    if m and not any(text.startswith(v, c1) for v in rules.verbs_after_count):  # 400余人|参加了…: a verb, not the noun
         noun = text[c1 : c1 + len(m.group(0))]
         verb = rules.verb_at(clause, verbs[-1]) if verbs else ""
         out.append(("count_first", (verb or "") + noun, len(noun), c1, c1 + len(noun)))

@@ -22,6 +22,7 @@ class CountRules(RuleTable):
     drop_unmatched: bool = True
     page_meta_before: Sequence[str] = ()  # 浏览：76次, 点击数:120: the page's counter, not the report's (总点击量510100次 is)
     names_after: dict[str, list[str]] = field(default_factory=dict)  # 15分钟…服务圈: a unit whose count names a circle
+    closing_units: Sequence[str] = ()  # 一 + one of these closing its clause counts (讲座一期，, 清理一次，)
 
     def __post_init__(self) -> None:
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
@@ -52,7 +53,7 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
             continue
         if r.page_meta and r.page_meta.search(text[max(0, s - 12) : s]):
             continue
-        if unit in r.names_after and any(w in re.split(r"[，,。；;]", text[e : e + 24])[0] for w in r.names_after[unit]):
+        if unit in r.names_after and any(w in re.split(r"[，,。；;\n]", text[e : e + 24])[0] for w in r.names_after[unit]):
             continue
         if prev and (prev.isdigit() or prev in ".-—–·/+~～" or (prev.isascii() and prev.isalpha())):
             continue
@@ -70,9 +71,9 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
             continue
         if _in_formula(text, s, e, r.formulas):
             continue
-        if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units and not (unit != "起" and re.match(r"[，,。；;、！？!?]|$", text[e : e + 1])):
-            # 一 before a noun is the indefinite article (开展一次培训); closing its clause it counts (法治讲座一期，),
-            # but 一起 there is "together" (融合在一起；)
+        if cn and num == "一" and not m.group("mag") and unit in r.indefinite_units and not (unit in r.closing_units and re.match(r"[，,。；;、！？!?]|$", text[e : e + 1])):
+            # 一 before a noun is the indefinite article (开展一次培训); an event unit closing its clause counts (法治讲座一期，);
+            # other units there make idioms (独当一面, 亲如一家, 成熟一批) or 一起 "together" (融合在一起；)
             clause = text[index.clause_start(s) : s]
             # 每季度召开一次 is a quota; 每一名 (right after 每) is "every", no count
             if not any(c in clause for c in r.quota_cues) or any(clause.endswith(c) for c in r.quota_cues):

@@ -160,7 +160,7 @@ def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
 def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_ends: Sequence[str]) -> Optional[Char]:
     """A head closing a quote: “X机制” → X机制 (guideline M1); a short qualifier before it stays with the quotes (行政执法“三项制度”)."""
     q = index.in_quote(hs, he + 1)
-    if not q or q[1] != he + 1 or _starts_with_any(index.text[q[1] :], r.quoted_suffix_drop):
+    if not q or q[1] != he + 1 or _starts_with_any(index.text[q[1] : q[1] + 8], r.quoted_suffix_drop):
         return None  # …“枫桥式工作法”单位: an honour's name, an activity's, a style's (guideline M6)
     s = _extend_modifier(index, q[0], r, owner_ends, stop_at_conjunction=True)
     if s is not None and 0 < q[0] - s <= r.quoted_prefix_max:
@@ -205,8 +205,8 @@ def _extend_modifier(
             found = p
             break
         verb = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end)
-        if verb in r.dated_boundaries and p - len(verb) > clause_s and text[p - len(verb) - 1] not in CN_NUMERALS and not text[p - len(verb) - 1].isdigit():
-            verb = None
+        if verb in r.dated_boundaries and p - len(verb) > clause_s and not re.match(r"[\d０-９上全每本今去明当该%s]" % CN_NUMERALS, text[p - len(verb) - 1]):
+            verb = None  # 领导干部|年度|述法制度: part of the name; after a number or a time word (2023年度, 上年度) a boundary
         if verb and verbal_modifier and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
             # a verb next to the head with a noun phrase before it modifies the head (法治政府建设|推进|机制: spec 考核机制);
             # before 改革 it governs it (深化改革); one-character words (等, 的) end a list or a phrase
