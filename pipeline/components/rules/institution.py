@@ -33,6 +33,7 @@ class InstitutionRules(RuleTable):
     government_link: str = "人民政府"
     drop_unmatched: bool = True
     website_words: list[str] = field(default_factory=list)  # 门户网站 …: 某某人民政府门户网站 names a site, not a body
+    document_words: list[str] = field(default_factory=list)  # 规章: 市政府规章 names a kind of law, not a body
     acting_followers: list[str] = field(default_factory=list)  # 坚持, 深入 …: a county or city named as the subject acts as the office
     paired_bodies: dict[str, list[str]] = field(default_factory=dict)  # 党委 → 政府: the bare partner written after a party committee (镇党委、政府)
     paired_blockers: list[str] = field(default_factory=list)  # 建设, 信息 …: the partner word begins a compound (党委政府信息), not a body
