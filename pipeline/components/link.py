@@ -79,6 +79,10 @@ class ActivityRules:
         # 修订A、B等制度4项 → 修订制度: the listed items are counted rules; without the key every list collapses (as before)
         self.listed_heads = tuple(data["listed_heads"]) if "listed_heads" in data else None
 
+    def verb_after_count(self, text: str, pos: int) -> str | None:
+        """The participation verb right after a count (300余人次|参加), or None."""
+        return next((v for v in self.verbs_after_count if text.startswith(v, pos)), None)
+
     def verb_at(self, s: str, i: int) -> str | None:
         for v in self.verbs:
             if s.startswith(v, i):
@@ -248,12 +252,12 @@ def link_records(
                 listed = None  # 开展A、B等专题学习6次: the list is the object (topics, not items counted one by one)
             # nothing but separators and qualifiers between the previous count and this one
             joined = prev is not None and not text[prev["count"]["end"] : clause_start].strip(COORD + "，,和及 ")
-            after_verb = next((v for v in rules.verbs_after_count if text.startswith(v, c.end)), None)
+            after_verb = rules.verb_after_count(text, c.end)
             if not seg and joined and after_verb and prev["_object"]:
                 # 开展法治讲座5场，共计300余人次参加 → 参加法治讲座
                 activity, verb, obj = after_verb + prev["_object"], after_verb, prev["_object"]
                 ev_start, ev_end = c.end, c.end + len(after_verb)
-            elif after_verb and not verb and not rules.first_verb(seg) >= 0 and (taken := _object_after(text, c.end + len(after_verb), rules)):
+            elif after_verb and not verb and rules.first_verb(seg) < 0 and (taken := _object_after(text, c.end + len(after_verb), rules)):
                 # 全区科级以上400余人参加了习近平法治思想专题培训班 → 参加习近平法治思想专题培训班: the counted people take part in what follows
                 obj_after, obj_end = taken
                 activity, verb, obj = after_verb + obj_after, after_verb, obj_after
@@ -326,7 +330,8 @@ def link_records(
     return records
 
 
-AFTER_COUNT_NOT_NOUN = r"(?:以上|以下|以内|之内|左右|的|之|为|至|到)"  # what follows a count without naming what it counts
+BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
+AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到)"  # what follows a count without naming what it counts
 
 
 def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] = None) -> str:
@@ -462,10 +467,10 @@ def candidates(text: str, rec: dict[str, Any], rules: ActivityRules, scan: Optio
         out.append(("last_verb", clause[verbs[-1] :], len(clause) - verbs[-1], cs + verbs[-1], cs + len(clause)))
     # 5个|方面|17项: a second count ends the noun; a numeral inside a quote (22台|“24小时…”) does not
     # a bound after the count is not the noun (压缩至30分钟|以内), what follows it may be (98%|以上的|案件…)
-    bound = re.match(r"(?:以上|以下|以内|之内|左右)的?", text[c1 : c1 + 3])
+    bound = re.match(rf"(?:{BOUNDS})的?", text[c1 : c1 + 3])
     c1 += bound.end() if bound else 0
     m = re.match(r"“[^\s，,。；;：:、（）()]{1,9}|[^\s，,。；;：:、（）()0-9０-９]{1,10}", scan[c1 : c1 + 10])
-    if m and not any(text.startswith(v, c1) for v in rules.verbs_after_count):  # 400余人|参加了…: a verb, not the noun
+    if m and not rules.verb_after_count(text, c1):  # 400余人|参加了…: a verb, not the noun
         noun = text[c1 : c1 + len(m.group(0))]
         verb = rules.verb_at(clause, verbs[-1]) if verbs else ""
         out.append(("count_first", (verb or "") + noun, len(noun), c1, c1 + len(noun)))

@@ -168,7 +168,7 @@ SESSION_RE = re.compile(r"第?[一二三四五六七八九十]+届")
 def _institution_ends(e: Ent, text: str, r: InstitutionRules, leading: Sequence[str]) -> Optional[Ent]:
     """A body's name runs to its end (党委会|议 → 党委会议) and starts at its name (其中特邀|武汉大学);
     a site's name (…人民政府|门户网站) and a kind of law (市政府|规章) are not a body."""
-    if any(text.startswith(w, e[1]) for w in list(r.website_words) + list(r.document_words)):
+    if any(text.startswith(w, e[1]) for words in (r.website_words, r.document_words) for w in words):
         return None  # …人民政府|门户网站 names a site, 市政府|规章 a kind of law
     s, end = e[0], e[1] + (1 if text.endswith("会", 0, e[1]) and text.startswith("议", e[1]) else 0)
     while (w := next((w for w in leading if text.startswith(w, s)), None)) and end - s - len(w) >= 2:

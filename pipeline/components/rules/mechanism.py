@@ -168,6 +168,9 @@ def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_en
     return (q[0] + 1, he)
 
 
+DATE_BEFORE_RE = re.compile(rf"[\d０-９上全每本今去明当该{CN_NUMERALS}]")  # a number or time word before 年度: a date (2023年度, 上年度)
+
+
 def _extend_modifier(
     index: TextIndex, head_start: int, r: MechanismRules, owner_ends: Sequence[str], stop_at_conjunction: bool = False, with_owners: bool = True,
     verbal_modifier: bool = False,
@@ -205,7 +208,7 @@ def _extend_modifier(
             found = p
             break
         verb = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end)
-        if verb in r.dated_boundaries and p - len(verb) > clause_s and not re.match(r"[\d０-９上全每本今去明当该%s]" % CN_NUMERALS, text[p - len(verb) - 1]):
+        if verb in r.dated_boundaries and p - len(verb) > clause_s and not DATE_BEFORE_RE.match(text[p - len(verb) - 1]):
             verb = None  # 领导干部|年度|述法制度: part of the name; after a number or a time word (2023年度, 上年度) a boundary
         if verb and verbal_modifier and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
             # a verb next to the head with a noun phrase before it modifies the head (法治政府建设|推进|机制: spec 考核机制);
