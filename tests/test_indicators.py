@@ -109,6 +109,28 @@ def test_below_the_threshold_a_record_is_other():
     assert IndicatorModel({**table, "threshold": score + 0.01}).classify(text, rec)[0] == "other"
 
 
+@needs_shared
+def test_balanced_classes_give_a_rare_indicator_the_weight_of_a_common_one():
+    """Eight records labelled other, one pufa.events, one study.leadership_sessions: unbalanced, a rare class's
+    prior is far below other's; balanced (the shipped recipe), each class's examples weigh the same in all, so
+    the gap narrows."""
+    know = ind.Knowledge()
+    text = "".join(f"开展工作{i}次。" for i in range(8)) + "开展普法活动5场。开展中心组学法3次。"
+    exs = []
+    for m in re.finditer(r"开展(\S+?)(\d+)(次|场)", text):
+        c0 = m.start(2)
+        rec = {"count": {"start": c0, "end": m.end(3), "text": m.group(2) + m.group(3)}, "activity": {"text": "开展" + m.group(1)}, "unit": m.group(3), "section": "achievements"}
+        exs.append(("d", rec, "pufa.events" if "普法" in m.group(1) else "study.leadership_sessions" if "学法" in m.group(1) else "other"))
+    gap = {}
+    for balanced in (False, True):
+        recipe = ind.Recipe(prototypes=False, cues=False, other_weight=1.0, balanced=balanced)
+        table = ind.fit(exs, {"d": text}, know, recipe)
+        b = dict(zip(table["classes"], table["intercept"]))
+        gap[balanced] = b["other"] - b["pufa.events"]
+    assert gap[False] > gap[True]
+    assert ind.SHIPPED.balanced
+
+
 def test_features_read_the_heading_above_and_the_words_around_the_count():
     text = "一、主要举措\n（三）深化普法宣传\n全年开展普法活动30场次，发放资料2000份。"
     p = text.index("30场次")
