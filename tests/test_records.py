@@ -187,6 +187,18 @@ def test_link_elided_object_taken_from_previous_clause(nlp_blank):
     assert got[1][0] == "办结行政复议申请"
 
 
+def test_link_elided_object_carries_along_a_chain_of_bare_verbs(nlp_blank):
+    """取消…，保留…: each bare verb takes the object the clause before named (the dev set's 证明事项 clean-ups)."""
+    got = link(nlp_blank, "市级清单涉及证明事项292项，取消35项，保留257项。", [("COUNT", "292项"), ("COUNT", "35项"), ("COUNT", "257项")])
+    assert [g[0] for g in got[1:]] == ["取消市级清单涉及证明事项", "保留市级清单涉及证明事项"]
+
+
+@pytest.mark.parametrize("scope", ["全市", "全县", "全镇", "我市", "我县"])
+def test_link_scope_word_before_the_verb_is_no_part_of_the_activity(nlp_blank, scope):
+    got = link(nlp_blank, f"组织开展常态化清理工作，{scope}废止规范性文件52件。", [("COUNT", "52件")])
+    assert got[0][0] == "废止规范性文件"
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])
