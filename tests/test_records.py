@@ -199,6 +199,17 @@ def test_link_scope_word_before_the_verb_is_no_part_of_the_activity(nlp_blank, s
     assert got[0][0] == "废止规范性文件"
 
 
+@pytest.mark.parametrize("text, count, noun", [
+    ("市本级和8个县(市、区)全域创建。", "8个", "县(市、区)全域"),
+    ("组织20个县(市、区)党政负责人述法。", "20个", "县(市、区)党政"),
+    ("推动54个乡镇(街道)建立工作机制。", "54个", "乡镇(街道)建立"),
+])
+def test_link_a_bracketed_list_inside_a_name_is_no_delimiter(nlp_blank, text, count, noun):
+    """县(市、区), 乡镇(街道): the bracket lists the kinds the name covers; the counted noun goes on past it."""
+    got = link(nlp_blank, text, [("COUNT", count)])
+    assert noun in got[0][0].replace("（", "(").replace("）", ")")
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

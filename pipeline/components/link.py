@@ -125,13 +125,13 @@ def _strip_left(seg: str, offset: int, words: Sequence[str]) -> tuple[str, int]:
     return seg, offset
 
 
-INSERT_RE = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([\u4e00-\u9fff]{1,3})[)）](?=[\u4e00-\u9fff])")
+INSERT_RE = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([\u4e00-\u9fff]{1,3}(?:、[\u4e00-\u9fff]{1,3}){0,3})[)）](?=[\u4e00-\u9fff])")
 
 
 def scan_text(text: str) -> str:
-    """``text`` with the brackets of short insertions inside a name (乡(镇)工作站, 部门(单位)) made
-    non-delimiters, character for character, so offsets into it are offsets into ``text``."""
-    return INSERT_RE.sub(lambda m: "〈" + m.group(1) + "〉", text)
+    """``text`` with the brackets of short insertions inside a name (乡(镇)工作站, 部门(单位), 县(市、区)党政
+    主要负责人) made non-delimiters, character for character, so offsets into it are offsets into ``text``."""
+    return INSERT_RE.sub(lambda m: "〈" + m.group(1).replace("、", "·") + "〉", text)
 
 
 def link_records(
