@@ -460,6 +460,20 @@ def test_structure_title_skips_metadata_lines_above_it():
     assert after == text.index("\n正文")
 
 
+def test_structure_title_broken_over_two_lines_under_page_controls(srules):
+    """A page's font controls (-, 字大, 字小) above a title broken in two: the title is both lines, its unit the issuer."""
+    from pipeline.components.structure import find_title
+
+    text = "-\n字大\n-\n字小\n锡盟司法局2022年度法治政府\n建设情况报告\n一、2022年工作完成情况\n正文。"
+    assert find_title(text)[0] == ["锡盟司法局2022年度法治政府", "建设情况报告"]
+    assert find_issuer(text, srules) == "锡盟司法局"
+
+
+def test_structure_issuer_a_new_town_district(srules):
+    """新城 (泾河新城, a development district administered like a county) ends a unit's name."""
+    assert find_issuer("泾河新城2022年度法治政府建设工作报告\n2022年，泾河新城深入贯彻落实。", srules) == "泾河新城"
+
+
 REPORT_DATED = """某街道2023年法治政府建设年度情况报告
 2023年，某街道坚持依法行政。
 一、主要举措和成效

@@ -122,6 +122,18 @@ def _report_title_line(line: str) -> bool:
 
 
 TITLE_MAX = 60  # a longer first line with clause punctuation is a paragraph, not a title
+TITLE_TAIL_MAX = 12  # the second line of a title broken in two (…法治政府 / 建设情况报告)
+
+
+def _title_broken_at(line: str, following: str) -> bool:
+    """``line`` and the short line after it are one report title broken in two: neither names the report
+    alone, together they do, and the second line ends it (报告/总结)."""
+    return (
+        len(following) <= TITLE_TAIL_MAX
+        and bool(re.search(r"(?:报告|总结)$", following))
+        and not _report_title_line(following)
+        and _report_title_line(line + following)
+    )
 
 
 def find_title(text: str) -> tuple[list[str], int]:
@@ -135,6 +147,9 @@ def find_title(text: str) -> tuple[list[str], int]:
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
     for k, (s, e) in enumerate(lines[:TITLE_SCAN_LINES]):
         line = text[s:e].strip()
+        if k + 1 < len(lines) and not _report_title_line(line) and _title_broken_at(line, text[lines[k + 1][0] : lines[k + 1][1]].strip()):
+            # a title broken over two lines (锡盟司法局2022年度法治政府 / 建设情况报告)
+            return [line, text[lines[k + 1][0] : lines[k + 1][1]].strip()], lines[k + 1][1]
         if _report_title_line(line):
             first = k
             while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
