@@ -210,6 +210,16 @@ def test_link_a_bracketed_list_inside_a_name_is_no_delimiter(nlp_blank, text, co
     assert noun in got[0][0].replace("（", "(").replace("）", ")")
 
 
+def test_link_two_counts_back_to_back_measure_one_noun(nlp_blank):
+    """开展9轮268件次规范性文件清理: the first count (rounds) measures the same clean-up as the second (dev-set gold);
+    a second count with no noun after it (接待信访8批次8人次) still repeats the first's activity."""
+    got = link(nlp_blank, "开展9轮268件次规范性文件清理。", [("COUNT", "9轮"), ("COUNT", "268件次")])
+    assert got[0][0] == "开展规范性文件清理"
+    assert got[1][0].endswith("规范性文件清理")
+    got = link(nlp_blank, "接待信访8批次8人次。", [("COUNT", "8批次"), ("COUNT", "8人次")])
+    assert [g[0] for g in got] == ["接待信访", "接待信访"]
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

@@ -239,6 +239,10 @@ def link_records(
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
                 activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
                 ev_end = a1
+            if prev is not None and prev["count"]["end"] == c.start and prev["_mode"] == "clause" and prev["activity"]["text"] == prev["_seg"]:
+                # 开展9轮268件次规范性文件清理 → 开展规范性文件清理 for both: two measures of one noun, back to back
+                prev["activity"]["text"] = prev["_seg"] + activity
+                prev["activity"]["end"] = ev_end  # the evidence runs from the verb over both counts to the noun
             if delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
                 # 修改5件、废止25件市政府规章 → 修改市政府规章: the object after the last count is the conjuncts' too
                 prev["activity"]["text"] = prev["_verb"] + noun_after
@@ -324,7 +328,7 @@ def link_records(
                 "sentence": text[s0:s1],
             }
             records.append(rec)
-            prev_in_sentence.append(dict(rec, _breakdown_of=(parent_rec if parent else None), _mode=mode, _verb=verb, _object=obj))
+            prev_in_sentence.append(dict(rec, _breakdown_of=(parent_rec if parent else None), _mode=mode, _verb=verb, _object=obj, _seg=seg))
         if actor:
             actor_in_sentence = actor
     return records
