@@ -220,6 +220,14 @@ def test_link_two_counts_back_to_back_measure_one_noun(nlp_blank):
     assert [g[0] for g in got] == ["接待信访", "接待信访"]
 
 
+def test_link_people_a_marker_organises_do_what_follows_the_count(nlp_blank):
+    """组织X共887人完成年度述法 → 完成年度述法 (dev-set gold); with a participation verb the organising stays whole."""
+    got = link(nlp_blank, "组织各级党政主要负责人共887人完成年度述法，举办讲堂。", [("COUNT", "887人")])
+    assert got[0][0] == "完成年度述法"
+    got = link(nlp_blank, "组织新提任领导干部18人参加宪法宣誓仪式。", [("COUNT", "18人")])
+    assert got[0][0] != "参加宪法宣誓仪式"
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

@@ -266,6 +266,18 @@ def link_records(
                 obj_after, obj_end = taken
                 activity, verb, obj = after_verb + obj_after, after_verb, obj_after
                 ev_start, ev_end = c.end, obj_end
+            elif (
+                verb in rules.governing_markers
+                and (marker := verb) and len(seg) > len(marker)
+                and rules.first_verb(seg[len(marker) :]) < 0
+                and rules.verb_at(text, c.end)
+                and not rules.verb_after_count(text, c.end)  # 组织…18人参加宪法宣誓仪式: the organised participation stays whole
+                and (taken := _object_after(text, c.end, rules))
+            ):
+                # 组织各级党政主要负责人共887人完成年度述法 → 完成年度述法: the people the marker hands an action do it
+                activity, obj = taken[0], taken[0]
+                verb = rules.verb_at(text, c.end)
+                ev_start, ev_end = c.end, taken[1]
             elif not seg and joined:
                 # 接待信访8批次8人次, 考法3场、278人次: a second measure of the same activity
                 activity, verb, obj = prev["activity"]["text"], prev["_verb"], prev["_object"]
