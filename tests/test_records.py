@@ -228,6 +228,15 @@ def test_link_people_a_marker_organises_do_what_follows_the_count(nlp_blank):
     assert got[0][0] != "参加宪法宣誓仪式"
 
 
+@pytest.mark.parametrize("text, count, activity", [
+    ("坚持每月开展一次集中学法。", "一次", "开展集中学法"),
+    ("开展2次法治中国建设宣传。", "2次", "开展法治中国建设"),
+])
+def test_link_zhong_inside_a_word_does_not_end_the_counted_noun(nlp_blank, text, count, activity):
+    """中 ends the noun as a postposition (检查中发现), not inside 集中, 中华 … (集中学法 had been cut to 集)."""
+    assert link(nlp_blank, text, [("COUNT", count)])[0][0] == activity
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

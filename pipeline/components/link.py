@@ -357,7 +357,9 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after):
         return ""
     # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it, a numeral inside a quote does not (22台|“24小时…”)
-    ends = r"(?:进行|开展|为|中|等|的|和|及|与|，)" if after.startswith("“") else r"(?:进行|开展|为|中|等|的|和|及|与|，|[0-9０-９])"
+    # 中 ends it as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国, 普法中期)
+    post = r"(?<![集其高初])中(?![心期央国华小学])"
+    ends = rf"(?:进行|开展|为|{post}|等|的|和|及|与|，)" if after.startswith("“") else rf"(?:进行|开展|为|{post}|等|的|和|及|与|，|[0-9０-９])"
     noun = after[:1] + re.split(ends, after[1:])[0]
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]
