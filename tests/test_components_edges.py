@@ -8,6 +8,7 @@ counted by hand, never copied from the output under test.
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import spacy
@@ -465,8 +466,39 @@ def test_structure_title_broken_over_two_lines_under_page_controls(srules):
     from pipeline.components.structure import find_title
 
     text = "-\n字大\n-\n字小\n锡盟司法局2022年度法治政府\n建设情况报告\n一、2022年工作完成情况\n正文。"
-    assert find_title(text)[0] == ["锡盟司法局2022年度法治政府", "建设情况报告"]
+    assert find_title(text)[0][-1] == "锡盟司法局2022年度法治政府建设情况报告"
     assert find_issuer(text, srules) == "锡盟司法局"
+
+
+@pytest.mark.parametrize("text, issuer", [
+    # the unit's own line above a broken title stays part of it (review of session 8)
+    ("锡林郭勒盟司法局\n2022年度法治政府\n建设情况报告\n正文。", "锡林郭勒盟司法局"),
+    ("石门县司法局\n关于2022年度法治政府\n建设工作情况的报告\n正文。", "石门县司法局"),
+    # the first half alone (…法治政府) is no unit's name
+    ("关于2022年度法治政府\n建设工作情况的报告\n正文。", None),
+])
+def test_structure_broken_title_is_read_as_one_line(srules, text, issuer):
+    assert find_issuer(text, srules) == issuer
+
+
+@pytest.mark.parametrize("text, issuer", [
+    # the report line's own unit before the page's publisher above it (round 8)
+    ("工布江达县人民政府\n政府信息公开\n工布江达县巴河镇2024年度法治政府建设工作报告\n正文。", "工布江达县巴河镇"),
+    # the issuer before 关于, not the subject after it
+    ("中共柳州市柳南区委员会 柳州市柳南区人民政府关于柳南区2024年法治政府建设工作情况报告\n正文。", "柳州市柳南区人民政府"),
+    # a party committee and the government of one place run together: the government
+    ("中共东昌区委东昌区人民政府关于2024年度法治政府建设工作情况的报告\n正文。", "东昌区人民政府"),
+])
+def test_structure_issuer_from_title_lines_of_other_provinces(srules, text, issuer):
+    assert find_issuer(text, srules) == issuer
+
+
+def test_structure_bare_government_in_the_opening_is_the_city_the_text_names(srules):
+    """2024年，市政府坚持… names no place: the city named most (here inside titles), as for 我市; without one, 市政府."""
+    text = "2024年，市政府坚持依法行政。\n制定《包头市停车条例》，修订《包头市物业条例》。"
+    places = [(m.start(), m.start() + 3, "city") for m in re.finditer("包头市", text)]
+    assert find_issuer(text, srules, places) == "包头市"
+    assert find_issuer(text, srules, []) == "市政府"
 
 
 def test_structure_issuer_a_new_town_district(srules):

@@ -239,8 +239,18 @@ def link_records(
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
                 activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
                 ev_end = a1
-            if prev is not None and prev["count"]["end"] == c.start and prev["_mode"] == "clause" and prev["activity"]["text"] == prev["_seg"]:
-                # 开展9轮268件次规范性文件清理 → 开展规范性文件清理 for both: two measures of one noun, back to back
+            if (
+                prev is not None
+                and prev["count"]["end"] == c.start
+                and prev["_mode"] == "clause"
+                and prev["activity"]["text"] == prev["_seg"]
+                and _bare_verb_phrase(prev["_seg"], rules)
+                and prev["_seg"] not in activity
+                and not (a1 > a0 and re.search(r"[个家所]$", text[c.start : c.end]))
+            ):
+                # 开展9轮268件次规范性文件清理 → 开展规范性文件清理: two measures of one noun, back to back; the first
+                # count's clause was a bare verb (not 开展执法检查3轮20家企业), the second names no actor doing something
+                # else (not 开展2轮20个部门开展自查自纠); the second keeps its noun
                 prev["activity"]["text"] = prev["_seg"] + activity
                 prev["activity"]["end"] = ev_end  # the evidence runs from the verb over both counts to the noun
             if delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
@@ -270,13 +280,14 @@ def link_records(
                 verb in rules.governing_markers
                 and (marker := verb) and len(seg) > len(marker)
                 and rules.first_verb(seg[len(marker) :]) < 0
-                and rules.verb_at(text, c.end)
+                and re.search(PERSON_UNIT_RE, text[c.start : c.end])
+                and (verb_after := rules.verb_at(text, c.end))
                 and not rules.verb_after_count(text, c.end)  # 组织…18人参加宪法宣誓仪式: the organised participation stays whole
                 and (taken := _object_after(text, c.end, rules))
+                and not re.search(r"[0-9０-９]", taken[0])  # 组织执法人员50人开展联合检查12次: the next count's own activity
             ):
                 # 组织各级党政主要负责人共887人完成年度述法 → 完成年度述法: the people the marker hands an action do it
-                activity, obj = taken[0], taken[0]
-                verb = rules.verb_at(text, c.end)
+                activity, verb, obj = taken[0], verb_after, seg[len(marker) :]  # the object counted: the people
                 ev_start, ev_end = c.end, taken[1]
             elif not seg and joined:
                 # 接待信访8批次8人次, 考法3场、278人次: a second measure of the same activity
@@ -346,6 +357,7 @@ def link_records(
     return records
 
 
+PERSON_UNIT_RE = r"(?:人|名|位|%)$"  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
 AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到)"  # what follows a count without naming what it counts
 
@@ -360,12 +372,18 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     # 中 ends it as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国, 普法中期)
     post = r"(?<![集其高初])中(?![心期央国华小学])"
     ends = rf"(?:进行|开展|为|{post}|等|的|和|及|与|，)" if after.startswith("“") else rf"(?:进行|开展|为|{post}|等|的|和|及|与|，|[0-9０-９])"
-    noun = after[:1] + re.split(ends, after[1:])[0]
+    end = re.compile(ends).search(after, 1)  # from the second character, with the first in the lookbehind's sight (集|中)
+    noun = after[: end.start()] if end else after
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun
+
+
+def _bare_verb_phrase(s: str, rules: ActivityRules, most: int = 4) -> bool:
+    """``s`` is a short phrase ending in a verb, with no object (开展, 牵头完成; not 开展执法检查)."""
+    return 0 < len(s) <= most and any(rules.verb_at(s, i) == s[i:] for i in range(len(s)))
 
 
 def _object_after(text: str, pos: int, rules: ActivityRules) -> Optional[tuple[str, int]]:

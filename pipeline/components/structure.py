@@ -147,14 +147,14 @@ def find_title(text: str) -> tuple[list[str], int]:
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
     for k, (s, e) in enumerate(lines[:TITLE_SCAN_LINES]):
         line = text[s:e].strip()
-        if k + 1 < len(lines) and not _report_title_line(line) and _title_broken_at(line, text[lines[k + 1][0] : lines[k + 1][1]].strip()):
-            # a title broken over two lines (锡盟司法局2022年度法治政府 / 建设情况报告)
-            return [line, text[lines[k + 1][0] : lines[k + 1][1]].strip()], lines[k + 1][1]
+        if k + 1 < len(lines) and not _report_title_line(line) and _title_broken_at(line, following := text[lines[k + 1][0] : lines[k + 1][1]].strip()):
+            # a title broken over two lines (锡盟司法局2022年度法治政府 / 建设情况报告) is read as one line
+            line, e = line + following, lines[k + 1][1]
         if _report_title_line(line):
             first = k
             while first > 0 and k - first < 2 and len(text[lines[first - 1][0] : lines[first - 1][1]].strip()) <= 30 and not re.search(r"[|：:，。]", text[lines[first - 1][0] : lines[first - 1][1]]):
                 first -= 1
-            return [text[a:b].strip() for a, b in lines[first : k + 1]], e
+            return [text[a:b].strip() for a, b in lines[first:k]] + [line], e
     if not lines or PART_HEADING_RE.match(text[lines[0][0] : lines[0][1]]):
         return [], 0  # an opening that starts with its first part (一、2024年工作举措) has no title
     return [text[lines[0][0] : lines[0][1]].strip()], lines[0][1]
@@ -176,6 +176,10 @@ def _unit_name(candidate: str, rules: StructureRules) -> str | None:
     c = re.sub(r"^.*[《【】“\]|｜:：，,。]", "", candidate.strip())
     c = re.sub(r"(?:关于|对|的)$", "", c.strip()).strip()
     c = re.sub(r"^(?:现将|现就|特将|根据|依据|关于)", "", c)
+    # the issuer before 关于 names the report's subject after it (…柳南区人民政府关于柳南区2024年…)
+    c = re.sub(r"^(.{2,}?)关于.*$", r"\1", c)
+    # a party committee and the government of one place run together (中共东昌区委东昌区人民政府): the government
+    c = re.sub(r"^(?:中共)?(.{2,12}?)(?:党工委|党委|委员会|委)[、和与及]?\1((?:人民)?政府|办事处)$", r"\1\2", c)
     # the unit's party committee and government named together (红星镇党委政府) name the unit
     c = re.sub(r"(?<=[镇乡县区市旗街道])(?:党工委|党委|委)[、和与及]?(?:街道)?(?:办事处|[区县市镇乡旗]?(?:人民)?政府)$", "", c)
     c = c.split()[-1] if c.split() else ""
@@ -192,6 +196,11 @@ def _from_title(title: list[str], rules: StructureRules) -> str | None:
         if name:
             names.append(name)
     own = [n for n in names if not PARTY_RE.search(n)]
+    # the report line's own unit before a short line above it, which may be the page's publisher
+    # (工布江达县人民政府 / 政府信息公开 / 工布江达县巴河镇2024年度法治政府建设工作报告)
+    last = _title_line_name(title, len(title) - 1, rules) if title else None
+    if last and last in own and len(title) > 1:
+        return last
     return (own or names or [None])[0]
 
 
@@ -273,6 +282,10 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         opening = _unit_name(m.group(1), rules) if m else None
         if opening:
             break
+    if opening in rules.bare_government.values() and not published:
+        # 2024年，市政府坚持… names no place: the city the text names most, as for 我市
+        level = next(lvl for lvl, bare in rules.bare_government.items() if bare == opening)
+        opening = _most_named_place(text, level, places or [], rules) or opening
     if opening:
         return published if published and _same_unit_written_out(opening, published) else opening
     if published:
@@ -301,12 +314,21 @@ def _self_named(text: str, window: str, places: Sequence[tuple[int, int, str]], 
     if not m:
         return None
     level = next(g for g in m.groups() if g)
-    names = [text[a:b] for a, b, lvl in places if lvl in rules.self_levels.get(level, []) and text[a:b].endswith(level) and len(text[a:b]) > len(level)]
-    if not names:
+    name = _most_named_place(text, level, places, rules)
+    if name is None:
         bare = rules.bare_government.get(level)
         # written as itself (市委、市政府, 。市政府…), not the end of another name (各乡镇政府, 桃溪岭街道办事处)
         alone = bare and re.search(r"(?<![\u4e00-\u9fff])" + re.escape(bare) + "|[委、和与及]" + re.escape(bare), text)
         return bare if alone else None
+    return name
+
+
+def _most_named_place(text: str, level: str, places: Sequence[tuple[int, int, str]], rules: StructureRules) -> str | None:
+    """Of the gazetteer places of a level (县 → county …) named in the text, the one named most often
+    (the first of equals); None when there is none."""
+    names = [text[a:b] for a, b, lvl in places if lvl in rules.self_levels.get(level, []) and text[a:b].endswith(level) and len(text[a:b]) > len(level)]
+    if not names:
+        return None
     counts = Counter(names)  # first-seen order; max keeps the first of equals
     return max(counts, key=counts.__getitem__)
 
