@@ -77,6 +77,9 @@ def test_a_stop_name_hides_the_place_inside_it(places):
         # working groups (专班) and lecture teams (宣讲团) are standing bodies with their owner
         ("成立法治政府建设工作专班。", "法治政府建设工作专班"),
         ("组建区委宣讲团深入基层。", "区委宣讲团"),
+        # a 盟's party committee and its government (行政公署, 行署): Inner Mongolia's prefecture level
+        ("盟委、行署主要领导同志认真履行第一责任人职责。", "行署"),
+        ("盟委、行署主要领导同志认真履行第一责任人职责。", "盟委"),
     ],
 )
 def test_institution_with_unseen_place_or_body(nlp_rules, text, span):
