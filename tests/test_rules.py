@@ -131,6 +131,12 @@ def test_rules_law_titles_by_type_word(nlp):
     ]
 
 
+def test_rules_law_title_ending_in_a_division_of_tasks(nlp):
+    """A plan with its division of tasks (《…工作要点与责任分工》, dev-set rounds 7 and 8) is one document's title."""
+    text = "认真贯彻落实《2024年杨浦区法治政府建设工作要点与责任分工》。"
+    assert labelled(run(nlp, text), "LAW") == ["《2024年杨浦区法治政府建设工作要点与责任分工》"]
+
+
 def test_rules_law_publications_are_not_law(nlp):
     text = "在《头条》、《北方法制报》等媒体上稿，编写《垡头街道法治带头人培训手册》和《常用法律法规汇编》，形成《人民调解书》。"
     model = [("《头条》", "LAW"), ("《北方法制报》", "LAW"), ("《人民调解书》", "LAW")]
