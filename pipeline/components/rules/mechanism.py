@@ -31,6 +31,7 @@ class MechanismRules(RuleTable):
     list_items: bool = True
     list_item_generic_endings: list[str] = field(default_factory=list)
     list_max_item: int = 12
+    list_not_heads: list[str] = field(default_factory=list)  # heads whose lists name no mechanisms (A、B等程序: a decision's steps)
     skip_flags: list[str] = field(default_factory=list)
     named_mechanisms: list[str] = field(default_factory=list)
     slogans: list[str] = field(default_factory=list)
@@ -55,7 +56,7 @@ class MechanismRules(RuleTable):
         self.conjunct_stop_endings = _longest_first(self.conjunct_stop_endings)
         self.head_re = re.compile(_alternation(self.heads))
         self.quoted_head_re = re.compile("”(?:" + _alternation(self.quoted_heads) + ")")
-        self.list_re = re.compile("等(?:工作)?(?:" + _alternation(self.heads) + ")")
+        self.list_re = re.compile("等(?:工作)?(?:" + _alternation([h for h in self.heads if h not in self.list_not_heads]) + ")")
 
     def blockers_after(self, head: str) -> list[str]:
         return self.head_blockers_after.get(head, self.head_blockers_after.get("*", []))
