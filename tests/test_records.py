@@ -265,6 +265,16 @@ def test_link_zhong_inside_a_word_does_not_end_the_counted_noun(nlp_blank, text,
     assert link(nlp_blank, text, [("COUNT", count)])[0][0] == activity
 
 
+def test_link_an_aside_in_brackets_does_not_carry_on_after_it(nlp_blank):
+    """A count in brackets that close (（含…1件）, （其中…3件）) is an aside: the next bare verb takes the object of the
+    record before it, and a breakdown opened inside it ends with it."""
+    got = link(nlp_blank, "办理行政复议案件12件（含2023年结转1件），已办结6件。", [("COUNT", "12件"), ("COUNT", "1件"), ("COUNT", "6件")])
+    assert got[2][0] == "办结行政复议案件"
+    got = link(nlp_blank, "受理行政复议申请45件（其中不予受理3件），已审结40件。", [("COUNT", "45件"), ("COUNT", "3件"), ("COUNT", "40件")])
+    assert got[1][3] == "受理行政复议申请"  # the breakdown inside the brackets
+    assert got[2][3] is None and got[2][0] == "审结行政复议申请"
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

@@ -218,7 +218,10 @@ def link_records(
                 vpos = 0
         if actor is None and vpos == 0:
             actor = actor_in_sentence
-        prev = prev_in_sentence[-1] if prev_in_sentence else None
+        # a record in brackets that close before this count is an aside (办理…12件（含结转1件），已办结6件): the clause
+        # goes on from the record before it
+        main = [r for r in prev_in_sentence if not _aside_closed(text, r["count"]["start"], c.start)]
+        prev = main[-1] if main else None
         noun_after = _noun_after(text, c.end, rules, scan)
         verb = None
         if noun_after:
@@ -331,7 +334,13 @@ def link_records(
         items = _distribute(activity, rules) if distributed else [activity]
         reading = (readings or {}).get((c.start, c.end), NO_READING)
         parent = None
-        if breakdown or (prev_in_sentence and prev_in_sentence[-1].get("_breakdown_of") and ";" not in text[prev_in_sentence[-1]["count"]["end"] : c.start] and "；" not in text[prev_in_sentence[-1]["count"]["end"] : c.start]):
+        last = prev_in_sentence[-1] if prev_in_sentence else None
+        if breakdown or (
+            last is not None
+            and last.get("_breakdown_of")
+            and not re.search(r"[;；]", text[last["count"]["end"] : c.start])
+            and not _aside_closed(text, last["count"]["start"], c.start)  # （其中不予受理3件），已审结40件: the breakdown ended
+        ):
             if breakdown:
                 pos = text.rfind("其中", s0, c.start)
                 parents = [r for r in prev_in_sentence if r["count"]["end"] <= pos]
@@ -357,6 +366,7 @@ def link_records(
     return records
 
 
+ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
 PERSON_UNIT_RE = r"(?:人|名|位|%)$"  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
 AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到)"  # what follows a count without naming what it counts
@@ -379,6 +389,15 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun
+
+
+def _aside_closed(text: str, start: int, end: int) -> bool:
+    """Whether the count at ``start`` sits inside brackets that close before ``end`` (…（含2023年结转1件），已办结6件)."""
+    lo = max(0, start - ASIDE_MAX)
+    opened = max(text.rfind("（", lo, start), text.rfind("(", lo, start))
+    if opened < 0 or max(text.rfind("）", opened, start), text.rfind(")", opened, start)) >= 0:
+        return False
+    return any(b in text[start:end] for b in "）)")
 
 
 def _bare_verb_phrase(s: str, rules: ActivityRules, most: int = 4) -> bool:
