@@ -275,6 +275,12 @@ def test_link_an_aside_in_brackets_does_not_carry_on_after_it(nlp_blank):
     assert got[2][3] is None and got[2][0] == "审结行政复议申请"
 
 
+def test_link_a_verb_and_de_before_the_count_takes_the_object_before(nlp_blank):
+    """已审结的19件全部胜诉: the 19 concluded of the cases the clause before counted; 全部 opens no counted noun."""
+    got = link(nlp_blank, "以市政府作为被告的行政诉讼案件共27件，已审结的19件全部胜诉。", [("COUNT", "27件"), ("COUNT", "19件")])
+    assert got[1][0] == "审结以市政府作为被告的行政诉讼案件"
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

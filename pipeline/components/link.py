@@ -260,6 +260,8 @@ def link_records(
                 # 修改5件、废止25件市政府规章 → 修改市政府规章: the object after the last count is the conjuncts' too
                 prev["activity"]["text"] = prev["_verb"] + noun_after
         else:
+            if seg.endswith("的") and rules.verb_at(seg, 0) == seg[:-1]:
+                seg = seg[:-1]  # 已审结的19件全部胜诉: a verb + 的 before the count, its noun left to the clause before
             activity, mode = seg, "clause"
             ev_start, ev_end = seg_start, seg_start + len(seg)
             verb = rules.verb_at(seg, 0)
@@ -369,7 +371,7 @@ def link_records(
 ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
 PERSON_UNIT_RE = r"(?:人|名|位|%)$"  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
-AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到)"  # what follows a count without naming what it counts
+AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"  # what follows a count without naming what it counts (19件|全部胜诉)
 
 
 def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] = None) -> str:
