@@ -486,8 +486,14 @@ def test_structure_broken_title_is_read_as_one_line(srules, text, issuer):
     ("工布江达县人民政府\n政府信息公开\n工布江达县巴河镇2024年度法治政府建设工作报告\n正文。", "工布江达县巴河镇"),
     # the issuer before 关于, not the subject after it
     ("中共柳州市柳南区委员会 柳州市柳南区人民政府关于柳南区2024年法治政府建设工作情况报告\n正文。", "柳州市柳南区人民政府"),
-    # a party committee and the government of one place run together: the government
+    # a party committee and the government of one place run together: the government, the place written alike or
+    # with its higher levels on either side (second review of session 8)
     ("中共东昌区委东昌区人民政府关于2024年度法治政府建设工作情况的报告\n正文。", "东昌区人民政府"),
+    ("中共柳南区委柳州市柳南区人民政府关于2023年度法治政府建设情况的报告\n正文。", "柳州市柳南区人民政府"),
+    ("中共鄂尔多斯市伊金霍洛旗委员会伊金霍洛旗人民政府关于2023年法治政府建设情况的报告\n正文。", "伊金霍洛旗人民政府"),
+    ("中共清波街道工作委员会清波街道办事处关于2023年法治政府建设情况的报告\n正文。", "清波街道办事处"),
+    # a bureau's line above a report line naming its county: the bureau (only a government above yields)
+    ("石门县司法局\n石门县2023年法治政府建设情况报告\n正文。", "石门县司法局"),
 ])
 def test_structure_issuer_from_title_lines_of_other_provinces(srules, text, issuer):
     assert find_issuer(text, srules) == issuer
@@ -499,6 +505,10 @@ def test_structure_bare_government_in_the_opening_is_the_city_the_text_names(sru
     places = [(m.start(), m.start() + 3, "city") for m in re.finditer("包头市", text)]
     assert find_issuer(text, srules, places) == "包头市"
     assert find_issuer(text, srules, []) == "市政府"
+    # also when the page's publisher is another unit (a justice bureau publishing its government's report)
+    text = "发布机构：包头市司法局\n" + text
+    places = [(m.start(), m.start() + 3, "city") for m in re.finditer("包头市", text)]
+    assert find_issuer(text, srules, places) == "包头市"
 
 
 def test_structure_issuer_a_new_town_district(srules):

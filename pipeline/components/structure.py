@@ -178,14 +178,25 @@ def _unit_name(candidate: str, rules: StructureRules) -> str | None:
     c = re.sub(r"^(?:现将|现就|特将|根据|依据|关于)", "", c)
     # the issuer before 关于 names the report's subject after it (…柳南区人民政府关于柳南区2024年…)
     c = re.sub(r"^(.{2,}?)关于.*$", r"\1", c)
-    # a party committee and the government of one place run together (中共东昌区委东昌区人民政府): the government
-    c = re.sub(r"^(?:中共)?(.{2,12}?)(?:党工委|党委|委员会|委)[、和与及]?\1((?:人民)?政府|办事处)$", r"\1\2", c)
+    # a party committee and the government of one place run together (中共东昌区委东昌区人民政府, 中共柳南区委柳州市
+    # 柳南区人民政府, 中共清波街道工作委员会清波街道办事处): the government
+    pair = PAIR_RUN_RE.match(c)
+    if pair and _same_place(pair.group(1), pair.group(2)):
+        c = pair.group(2) + pair.group(3)
     # the unit's party committee and government named together (红星镇党委政府) name the unit
     c = re.sub(r"(?<=[镇乡县区市旗街道])(?:党工委|党委|委)[、和与及]?(?:街道)?(?:办事处|[区县市镇乡旗]?(?:人民)?政府)$", "", c)
     c = c.split()[-1] if c.split() else ""
     if not 2 <= len(c) <= 30 or c.startswith(tuple(rules.data.get("issuer_not_names", []))):
         return None
     return c if rules.issuer_end_re.search(c) else None
+
+
+PAIR_RUN_RE = re.compile(r"^(?:中共)?(.{2,20}?)(?:党工委|党委|工作委员会|委员会|委)[、和与及]?(.{2,20}?)((?:人民)?政府|办事处)$")
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Two writings of one place, one with its higher levels (柳南区 / 柳州市柳南区)."""
+    return len(a) >= 2 and len(b) >= 2 and (a.endswith(b) or b.endswith(a))
 
 
 def _from_title(title: list[str], rules: StructureRules) -> str | None:
@@ -199,7 +210,7 @@ def _from_title(title: list[str], rules: StructureRules) -> str | None:
     # the report line's own unit before a short line above it, which may be the page's publisher
     # (工布江达县人民政府 / 政府信息公开 / 工布江达县巴河镇2024年度法治政府建设工作报告)
     last = _title_line_name(title, len(title) - 1, rules) if title else None
-    if last and last in own and len(title) > 1:
+    if last and last in own and own[0] != last and own[0].endswith(GOVERNMENT_SUFFIXES[:2]) and not last.endswith(GOVERNMENT_SUFFIXES[:2]):
         return last
     return (own or names or [None])[0]
 
@@ -282,7 +293,7 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         opening = _unit_name(m.group(1), rules) if m else None
         if opening:
             break
-    if opening in rules.bare_government.values() and not published:
+    if opening in rules.bare_government.values():
         # 2024年，市政府坚持… names no place: the city the text names most, as for 我市
         level = next(lvl for lvl, bare in rules.bare_government.items() if bare == opening)
         opening = _most_named_place(text, level, places or [], rules) or opening
