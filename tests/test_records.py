@@ -281,6 +281,13 @@ def test_link_a_verb_and_de_before_the_count_takes_the_object_before(nlp_blank):
     assert got[1][0] == "审结以市政府作为被告的行政诉讼案件"
 
 
+def test_link_counted_things_in_the_passive_take_what_they_received(nlp_blank):
+    """7个司法所均被…确立为…达标所: the counted noun, 被 and what follows to the clause's end (dev-set gold), not cut
+    at a verb as a long clause is; 均/分别 are left out."""
+    got = link(nlp_blank, "城中区7个司法所均被自治区司法厅确立为第一批司法所规范化建设达标所。", [("COUNT", "7个")])
+    assert got[0][0] == "司法所被自治区司法厅确立为第一批司法所规范化建设达标所"
+
+
 def test_link_half_width_punctuation_same_as_full_width(nlp_blank):
     full = link(nlp_blank, "共召开工委会48次，入户走访398次。", [("COUNT", "48次"), ("COUNT", "398次")])
     half = link(nlp_blank, "共召开工委会48次,入户走访398次.", [("COUNT", "48次"), ("COUNT", "398次")])

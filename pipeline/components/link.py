@@ -242,6 +242,11 @@ def link_records(
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
                 activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
                 ev_end = a1
+            elif passive := PASSIVE_AFTER_COUNT_RE.match(text, c.end):
+                # 7个司法所均被自治区司法厅确立为…达标所: what the counted things received, to the clause's end
+                activity = obj = passive.group(1) + "被" + passive.group(2)
+                ev_end = passive.end()
+                mode = "passive"  # one predicate to its clause's end: not cut at a verb as a long clause is
             if (
                 prev is not None
                 and prev["count"]["end"] == c.start
@@ -324,7 +329,7 @@ def link_records(
         # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
         rates = _rate_list(activity)
         distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(rates))
-        if len(activity) > rules.max_chars and not (distributed and rates):
+        if len(activity) > rules.max_chars and not (distributed and rates) and mode != "passive":
             # cut at the last verb that starts a conjunct, else the first verb
             titled = _inside_marks(activity)
             verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
@@ -368,6 +373,7 @@ def link_records(
     return records
 
 
+PASSIVE_AFTER_COUNT_RE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:均|分别|都|全部)?被([^，,。；;！？\n]{2,30})")  # 7个|司法所均被…确立为…
 ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
 PERSON_UNIT_RE = r"(?:人|名|位|%)$"  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
