@@ -220,8 +220,7 @@ def link_records(
             actor = actor_in_sentence
         # a record in brackets that close before this count is an aside (办理…12件（含结转1件），已办结6件): the clause
         # goes on from the record before it
-        main = [r for r in prev_in_sentence if not _aside_closed(text, r["count"]["start"], c.start)]
-        prev = main[-1] if main else None
+        prev = next((r for r in reversed(prev_in_sentence) if not _aside_closed(text, r["count"]["start"], c.start)), None)
         noun_after = _noun_after(text, c.end, rules, scan)
         verb = None
         if noun_after:
@@ -288,16 +287,16 @@ def link_records(
                 ev_start, ev_end = c.end, obj_end
             elif (
                 verb in rules.governing_markers
-                and (marker := verb) and len(seg) > len(marker)
-                and rules.first_verb(seg[len(marker) :]) < 0
-                and re.search(PERSON_UNIT_RE, text[c.start : c.end])
+                and len(seg) > len(verb)
+                and rules.first_verb(seg[len(verb) :]) < 0
+                and PERSON_UNIT_RE.search(text[c.start : c.end])
                 and (verb_after := rules.verb_at(text, c.end))
                 and not rules.verb_after_count(text, c.end)  # 组织…18人参加宪法宣誓仪式: the organised participation stays whole
                 and (taken := _object_after(text, c.end, rules))
                 and not re.search(r"[0-9０-９]", taken[0])  # 组织执法人员50人开展联合检查12次: the next count's own activity
             ):
                 # 组织各级党政主要负责人共887人完成年度述法 → 完成年度述法: the people the marker hands an action do it
-                activity, verb, obj = taken[0], verb_after, seg[len(marker) :]  # the object counted: the people
+                activity, verb, obj = taken[0], verb_after, seg[len(verb) :]  # the object counted: the people
                 ev_start, ev_end = c.end, taken[1]
             elif not seg and joined:
                 # 接待信访8批次8人次, 考法3场、278人次: a second measure of the same activity
@@ -375,9 +374,14 @@ def link_records(
 
 PASSIVE_AFTER_COUNT_RE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:均|分别|都|全部)?被([^，,。；;！？\n]{2,30})")  # 7个|司法所均被…确立为…
 ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
-PERSON_UNIT_RE = r"(?:人|名|位|%)$"  # a count of people (or the share of them: 在编干部100%完成…)
+PERSON_UNIT_RE = re.compile(r"(?:人|名|位|%)$")  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
 AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"  # what follows a count without naming what it counts (19件|全部胜诉)
+# where the counted noun ends; 中 only as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国,
+# 普法中期); a numeral ends it too, except inside a quote
+_NOUN_ENDS = r"进行|开展|为|(?<![集其高初])中(?![心期央国华小学])|等|的|和|及|与|，"
+NOUN_END_IN_QUOTE_RE = re.compile(rf"(?:{_NOUN_ENDS})")
+NOUN_END_RE = re.compile(rf"(?:{_NOUN_ENDS}|[0-9０-９])")
 
 
 def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] = None) -> str:
@@ -387,10 +391,8 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after):
         return ""
     # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it, a numeral inside a quote does not (22台|“24小时…”)
-    # 中 ends it as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国, 普法中期)
-    post = r"(?<![集其高初])中(?![心期央国华小学])"
-    ends = rf"(?:进行|开展|为|{post}|等|的|和|及|与|，)" if after.startswith("“") else rf"(?:进行|开展|为|{post}|等|的|和|及|与|，|[0-9０-９])"
-    end = re.compile(ends).search(after, 1)  # from the second character, with the first in the lookbehind's sight (集|中)
+    ends = NOUN_END_IN_QUOTE_RE if after.startswith("“") else NOUN_END_RE
+    end = ends.search(after, 1)  # from the second character, with the first in the lookbehind's sight (集|中)
     noun = after[: end.start()] if end else after
     cut = next((i for i in range(1, len(noun)) if rules.verb_at(noun, i)), len(noun))
     noun = noun[:cut]

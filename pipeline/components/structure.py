@@ -201,15 +201,12 @@ def _same_place(a: str, b: str) -> bool:
 
 def _from_title(title: list[str], rules: StructureRules) -> str | None:
     """The unit named by the title lines; of a party committee and a government issuing together, the government."""
-    names = []
-    for i in range(len(title)):
-        name = _title_line_name(title, i, rules)
-        if name:
-            names.append(name)
+    by_line = [_title_line_name(title, i, rules) for i in range(len(title))]
+    names = [n for n in by_line if n]
     own = [n for n in names if not PARTY_RE.search(n)]
     # the report line's own unit before a short line above it, which may be the page's publisher
     # (工布江达县人民政府 / 政府信息公开 / 工布江达县巴河镇2024年度法治政府建设工作报告)
-    last = _title_line_name(title, len(title) - 1, rules) if title else None
+    last = by_line[-1] if by_line else None
     if last and last in own and own[0] != last and own[0].endswith(GOVERNMENT_SUFFIXES[:2]) and not last.endswith(GOVERNMENT_SUFFIXES[:2]):
         return last
     return (own or names or [None])[0]
@@ -293,9 +290,9 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         opening = _unit_name(m.group(1), rules) if m else None
         if opening:
             break
-    if opening in rules.bare_government.values():
+    level = next((lvl for lvl, bare in rules.bare_government.items() if bare == opening), None)
+    if level:
         # 2024年，市政府坚持… names no place: the city the text names most, as for 我市
-        level = next(lvl for lvl, bare in rules.bare_government.items() if bare == opening)
         opening = _most_named_place(text, level, places or [], rules) or opening
     if opening:
         return published if published and _same_unit_written_out(opening, published) else opening
