@@ -77,6 +77,15 @@ def test_evaluate_records_arithmetic():
     assert (r["matched"], r["p"], r["r"], r["exact_activity"], r["section_acc"], r["value_acc"]) == (1, 0.5, 0.5, 1.0, 0.0, 1.0)
 
 
+
+def test_evaluate_records_reads_punctuation_widths_alike():
+    # gold is written in the raw text, the pipeline reads the cleaned text: the same characters at the
+    # same offsets (对县(市、区)开展 / 对县（市、区）开展) are one activity, exactly
+    g = [{"count": {"start": 4, "end": 6, "text": "4个"}, "activity": "对县(市、区),开展实地督察", "value": 4, "unit": "个", "approx": None, "section": "achievements"}]
+    p = [{"count": {"start": 4, "end": 6, "text": "4个"}, "activity": {"text": "对县（市、区），开展实地督察"}, "value": 4, "unit": "个", "approx": None, "section": "achievements"}]
+    r = score_records([(g, p)])
+    assert (r["matched"], r["exact_activity"]) == (1, 1.0)
+
 @pytest.mark.slow
 def test_train_save_load_in_new_process_predict(trained_model):
     code = (

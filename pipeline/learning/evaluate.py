@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from pipeline.labels import NER_LABELS, RECORD_COMPONENTS
 from pipeline.learning.corpus import AnnotatedDoc
+from pipeline.components.clean import clean_text
 from pipeline.components.link import char_f1
 from pipeline.sentences import sentence_span
 
@@ -192,10 +193,13 @@ def score_records(pairs: Sequence[tuple[Sequence[dict[str, Any]], Sequence[dict[
 
 
 def _act(r: dict[str, Any] | None) -> str:
+    """The record's activity in the pipeline's canonical form: gold is written in the raw text
+    (``(市、区)``, ``,``), the pipeline reads the cleaned text (``（市、区）``, ``，``); the same
+    characters at the same offsets must compare equal."""
     if r is None:
         return ""
     a = r.get("activity")
-    return a.get("text", "") if isinstance(a, dict) else (a or "")
+    return clean_text(a.get("text", "") if isinstance(a, dict) else (a or ""))
 
 
 def _same(a: Any, b: Any) -> bool:

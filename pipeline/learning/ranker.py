@@ -33,7 +33,7 @@ def examples(docs: Iterable[AnnotatedDoc], gold: dict[str, list[dict[str, Any]]]
         by_count: dict[tuple[int, int], list[str]] = {}
         for g in gold.get(d.doc_id, []):
             if not g.get("no_record"):
-                by_count.setdefault((g["count"]["start"], g["count"]["end"]), []).append(g["activity"])
+                by_count.setdefault((g["count"]["start"], g["count"]["end"]), []).append(clean_text(g["activity"]))  # gold in the raw text, candidates in the cleaned
         ents = [Ent(s.start, s.end, s.label) for s in d.entities]
         text = clean_text(d.text)
         scan = scan_text(text)
