@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.learning.devset import DEVSET, build_texts, clean_excerpt, compile_standoff, load_gold, read_documents, register, sha256_text, url_is_reserved
+from pipeline.learning.devset import DEVSET, build_texts, clean_excerpt, compile_all, compile_standoff, load_gold, read_documents, register, sha256_text, url_is_reserved
 from pipeline.learning.markup import MarkupError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,17 @@ def test_build_and_compile_standoff(tmp_path):
     assert "sentence" not in doc["records"][0] and doc["records"][0]["count"] == {"start": 34, "end": 37, "text": "12场"}
     assert doc["sha256"] == sha256_text(text)
 
+
+def test_compile_keeps_the_gold_of_markup_not_on_this_machine(tmp_path):
+    """The markup is not committed: compiling on a checkout that has only a new round's markup must not drop the rest."""
+    root = _dev_tree(tmp_path, "清波街道报告。\n", "⟦清波街道|I⟧报告。\n", [])
+    build_texts(root)
+    old = {"id": "a-old-2022", "sha256": "0" * 64, "entities": [{"start": 0, "end": 2, "label": "INSTITUTION", "text": "某区"}], "records": []}
+    (root / "annotations.jsonl").write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert compile_all(root) == ["x-jiedao-2023"]
+    lines = [json.loads(l) for l in (root / "annotations.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["id"] for d in lines] == ["a-old-2022", "x-jiedao-2023"]
+    assert lines[0] == old and lines[1]["entities"][0]["text"] == "清波街道"
 
 def test_rebuild_detects_a_changed_page(tmp_path):
     root = _dev_tree(tmp_path, "清波街道报告。\n", "⟦清波街道|I⟧报告。\n", [])

@@ -146,10 +146,18 @@ def compile_standoff(doc_id: str, root: Path = DEVSET, markup_dir: str = "markup
 
 
 def compile_all(root: Path = DEVSET, markup_dir: str = "markup", target: str = "annotations.jsonl") -> list[str]:
-    """Compile every markup file into ``target``; raise MarkupError on the first bad one."""
-    out = [compile_standoff(p.stem, root, markup_dir) for p in sorted((root / markup_dir).glob("*.txt"))]
-    (root / target).write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out), encoding="utf-8")
-    return [d["id"] for d in out]
+    """Compile every markup file on this machine into ``target``; raise MarkupError on the first bad one.
+
+    The markup is not committed (it holds page text), so a checkout has only the markup written on its
+    machine: the entries of ``target`` whose markup is absent are kept as they are (the committed standoff is
+    the gold), and the compiled ones replace or join them. Returns the ids compiled.
+    """
+    path = root / target
+    kept = {d["id"]: d for d in (json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip())} if path.exists() else {}
+    compiled = [compile_standoff(p.stem, root, markup_dir) for p in sorted((root / markup_dir).glob("*.txt"))]
+    kept.update({d["id"]: d for d in compiled})
+    path.write_text("".join(json.dumps(kept[k], ensure_ascii=False) + "\n" for k in sorted(kept)), encoding="utf-8")
+    return [d["id"] for d in compiled]
 
 
 def load_gold(root: Path = DEVSET, split: str | None = None) -> list[dict[str, Any]]:
