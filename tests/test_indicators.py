@@ -86,6 +86,10 @@ def test_unit_families_forbid_a_rate_as_a_count_and_a_count_as_a_rate():
         ("受理信访事项58件，政府信息公开申请办结率100%。", "政府信息公开申请办结率", None),
         ("组织学法考试2次，行政执法案卷评查合格率100%。", "行政执法案卷评查合格率", None),
         ("行政执法人员年度考核合格率100%。", "行政执法人员年度考核合格率", None),
+        # the taxonomy's exclude notes send participation and excellence rates to other, exam or not
+        ("组织学法考试，参考率100%。", "学法考试参考率", "other"),
+        ("国家工作人员学法考法参学率100%。", "国家工作人员学法考法参学率", "other"),
+        ("学法考试优秀率达98%。", "学法考试优秀率", "other"),
     ],
 )
 def test_a_rate_named_by_the_taxonomy_takes_its_indicator(text, activity, indicator):
@@ -349,3 +353,17 @@ def test_second_indicator_annotation_covers_every_record_of_its_study_documents(
     gold = [g for g in gold if g[0] in covered]
     assert sorted(second) == sorted(gold)
     assert ind.second_annotation()["n"] == len(gold)
+
+
+def test_records_sharing_one_figure_take_the_indicator_of_their_own_gold_record():
+    # 参考率、合格率均达100%: one COUNT, two gold records with two indicators; each linked record is labelled
+    # by the gold record its activity matches, not by whichever record the COUNT key kept
+    from pipeline.learning.indicators import Labelled
+
+    key = (16, 20)
+    doc = Labelled("x", "组织学法考试，参考率、合格率均达100%。", [], {key: "study.exam_pass_rate"},
+                   {key: [("学法考试参考率", "other"), ("学法考试合格率", "study.exam_pass_rate")]})
+    rec = lambda act: {"count": {"start": 16, "end": 20}, "activity": {"text": act}}
+    assert doc.label_of(rec("学法考试参考率")) == "other"
+    assert doc.label_of(rec("学法考试合格率")) == "study.exam_pass_rate"
+    assert doc.label_of({"count": {"start": 0, "end": 2}, "activity": {"text": "组织"}}) is None

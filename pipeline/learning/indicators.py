@@ -33,9 +33,11 @@ from typing import Any, Iterable, Optional, Sequence
 
 import srsly
 
+from pipeline.components.clean import clean_text
 from pipeline.components.indicate import Cues, IndicatorModel, primary_families, record_features
 from pipeline.labels import OTHER_INDICATOR, RECORD_COMPONENTS
 from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus
+from pipeline.components.link import char_f1
 from pipeline.learning.evaluate import link_from_gold, records_pipeline
 from pipeline.learning.rule_files import RULES_DIR, read_table
 
@@ -71,10 +73,31 @@ def unit_families() -> dict[str, list[str]]:
 
 
 class Labelled:
-    """One document: text, gold entities (as ``AnnotatedDoc.entities``), and the indicator of each labelled COUNT."""
+    """One document: text, gold entities (as ``AnnotatedDoc.entities``), and the indicator of each labelled COUNT.
 
-    def __init__(self, doc_id: str, text: str, entities: Sequence[AnnSpan], labels: dict[tuple[int, int], str]) -> None:
+    ``shared`` holds, for a COUNT that several gold records share (``参考率、合格率均达100%``: one figure,
+    two rates), each record's (activity, indicator): a linked record there takes the indicator of the gold
+    record its activity matches best (``label_of``), not the one record the COUNT key kept.
+    """
+
+    def __init__(
+        self,
+        doc_id: str,
+        text: str,
+        entities: Sequence[AnnSpan],
+        labels: dict[tuple[int, int], str],
+        shared: Optional[dict[tuple[int, int], list[tuple[str, str]]]] = None,
+    ) -> None:
         self.doc_id, self.text, self.entities, self.labels = doc_id, text, list(entities), labels
+        self.shared = shared or {}
+
+    def label_of(self, rec: dict[str, Any]) -> Optional[str]:
+        """The gold indicator of a linked record (None when its COUNT is not labelled)."""
+        key = (rec["count"]["start"], rec["count"]["end"])
+        if key in self.shared:
+            act = clean_text(rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"] or ""))
+            return max(self.shared[key], key=lambda g: char_f1(clean_text(g[0]), act))[1]
+        return self.labels.get(key)
 
     @classmethod
     def of(cls, d: AnnotatedDoc) -> "Labelled":
@@ -91,8 +114,13 @@ def devset_documents(split: Optional[str]) -> list[Labelled]:
 
     out = []
     for d in load_gold(split=split):
-        labels = {(r["count"]["start"], r["count"]["end"]): r["indicator"] for r in d["records"] if r.get("indicator")}
-        out.append(Labelled(d["id"], d["text"], [AnnSpan(*e) for e in d["entities"]], labels))
+        labelled = [r for r in d["records"] if r.get("indicator")]
+        labels = {(r["count"]["start"], r["count"]["end"]): r["indicator"] for r in labelled}
+        by_count: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        for r in labelled:
+            by_count.setdefault((r["count"]["start"], r["count"]["end"]), []).append((r["activity"], r["indicator"]))
+        shared = {k: v for k, v in by_count.items() if len(v) > 1}
+        out.append(Labelled(d["id"], d["text"], [AnnSpan(*e) for e in d["entities"]], labels, shared))
     return out
 
 
@@ -175,9 +203,9 @@ def examples(docs: Iterable[Labelled]) -> list[Example]:
     out = []
     for doc in docs:
         for rec in linked_records(doc):
-            key = (rec["count"]["start"], rec["count"]["end"])
-            if key in doc.labels:
-                out.append((doc.doc_id, rec, doc.labels[key]))
+            label = doc.label_of(rec)
+            if label is not None:
+                out.append((doc.doc_id, rec, label))
     return out
 
 
@@ -442,11 +470,11 @@ def evaluate_pipeline(nlp: Any, docs: Sequence[Labelled]) -> dict[str, Any]:
     gold, pred, items = [], [], []
     for d, doc in zip(docs, nlp.pipe(d.text for d in docs)):
         for r in doc._.records:
-            key = (r["count"]["start"], r["count"]["end"])
-            if key in d.labels:
-                gold.append(d.labels[key])
+            label = d.label_of(r)
+            if label is not None:
+                gold.append(label)
                 pred.append(r.get("indicator", OTHER_INDICATOR))
-                items.append({"doc": d.doc_id, "count": r["count"]["text"], "activity": r["activity"]["text"], "gold": d.labels[key], "pred": pred[-1], "score": r.get("indicator_score")})
+                items.append({"doc": d.doc_id, "count": r["count"]["text"], "activity": r["activity"]["text"], "gold": label, "pred": pred[-1], "score": r.get("indicator_score")})
     n_gold = sum(len(d.labels) for d in docs)
     return {**scores(gold, pred), "n_gold_counts": n_gold, "items": items}
 
