@@ -367,3 +367,25 @@ def test_records_sharing_one_figure_take_the_indicator_of_their_own_gold_record(
     assert doc.label_of(rec("学法考试参考率")) == "other"
     assert doc.label_of(rec("学法考试合格率")) == "study.exam_pass_rate"
     assert doc.label_of({"count": {"start": 0, "end": 2}, "activity": {"text": "组织"}}) is None
+
+
+@pytest.mark.parametrize(
+    "text, activity, unit, indicator",
+    [
+        # counts named by the taxonomy's include notes (corpus/rules/indicator_rates.json, rules with units)
+        ("全年立案查处违法案件23起。", "立案查处违法案件", "起", "enforcement.cases"),
+        ("依法作出行政处罚决定15件。", "作出行政处罚决定", "件", "enforcement.cases"),
+        ("受理群众信访投诉45件。", "受理群众信访投诉", "件", "petition.requests"),
+        ("办理12345热线工单320条。", "办理12345热线工单", "条", "petition.requests"),
+        # their excludes, and a unit the indicator does not count in
+        ("评查行政处罚案卷20件。", "评查行政处罚案卷", "件", None),
+        ("移送涉嫌刑事犯罪案件3件。", "移送涉嫌刑事犯罪案件", "件", None),
+        ("调解信访纠纷12件。", "调解信访纠纷", "件", None),
+        ("开展行政处罚专题培训3次。", "开展行政处罚专题培训", "次", None),
+    ],
+)
+def test_a_count_named_by_the_taxonomy_takes_its_indicator(text, activity, unit, indicator):
+    model = IndicatorModel(read_table("indicators.json"))
+    m = re.search(r"\d+" + unit, text)
+    rec = {"count": {"start": m.start(), "end": m.end()}, "activity": {"text": activity}, "unit": unit, "section": "achievements"}
+    assert model.rate_rule(text, rec) == indicator

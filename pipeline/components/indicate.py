@@ -129,17 +129,22 @@ class IndicatorModel:
         self.rate_rules: list[dict[str, Any]] = list(data.get("rate_rules") or [])
 
     def rate_rule(self, text: str, rec: dict[str, Any]) -> Optional[str]:
-        """The indicator a % record's rate word names (taxonomy include notes: 出庭应诉率, 网上可办率 …), or None."""
-        if self.family_of(rec.get("unit")) != "%":
-            return None
+        """The indicator a record's head word names by the taxonomy's notes, or None: a % record's rate word
+        (出庭应诉率, 网上可办率 …), or, for a rule that lists ``units``, a count in one of them whose activity
+        names the counted thing (立案 … 件) and none of the rule's ``not`` words."""
+        unit = rec.get("unit")
+        is_rate = self.family_of(unit) == "%"
         act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"] or "")
         act = re.sub(r"[“”\"]", "", act)
         c0 = rec["count"]["start"]
         line = text[max(0, c0 - LEFT) : c0].split("\n")[-1]
         clauses = re.split(r"[，,；;。]", line)
         for rule in self.rate_rules:
-            word = next((w for w in rule["words"] if w in act), None)
-            if word is None:
+            if (unit in rule["units"]) if "units" in rule else is_rate:
+                word = next((w for w in rule["words"] if w in act), None)
+            else:
+                word = None
+            if word is None or any(w in act for w in rule.get("not", ())):
                 continue
             # a rate that names its own object (政府信息公开申请办结率) is read in its clause; a bare one
             # (受理信访事项58件，办结率98%) in the clause before too
