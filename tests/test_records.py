@@ -153,6 +153,21 @@ def test_link_distributed_verb(nlp_blank):
     assert [g[0] for g in got] == ["召开工委会", "召开主任办公会"]
 
 
+
+@pytest.mark.parametrize("text, counts, activities", [
+    # 和/及 after a count list the next conjunct, which takes the verb as after 、
+    ("审查规范性文件17件和重大行政决策11件。", ["17件", "11件"], ["审查规范性文件", "审查重大行政决策"]),
+    # 并/且 after a count open a new predicate: no counted noun follows the count
+    ("开展执法检查20次并下达整改通知书5份。", ["20次", "5份"], ["开展执法检查", "下达整改通知书"]),
+    ("开展合法性审核111次且通过率100%。", ["111次", "100%"], ["开展合法性审核", "通过率"]),
+    # 及时 is an adverb, not a noun after the count
+    ("受理案件12件及时办结。", ["12件"], ["受理案件"]),
+    # 与 may open the counted noun itself (the count-first noun is cut at its maximum length)
+    ("学习宪法等十余部与政府履行职责密切相关的法律文件。", ["十余部"], ["学习与政府履行职责密切相"]),
+])
+def test_link_conjunction_after_a_count(nlp_blank, text, counts, activities):
+    assert [g[0] for g in link(nlp_blank, text, [("COUNT", c) for c in counts])] == activities
+
 def test_link_count_before_object(nlp_blank):
     assert link(nlp_blank, "每月召开12次月调度会。", [("COUNT", "12次")])[0][0] == "召开月调度会"
 

@@ -185,6 +185,9 @@ def link_records(
             delim = ""
             if text[clause_start : clause_start + 1] == COORD:
                 clause_start, delim = clause_start + 1, COORD
+            elif m := CONJ_AFTER_COUNT_RE.match(text, clause_start):
+                # 审查规范性文件17件和重大行政决策11件: 和/及/与 list the conjuncts as 、 does; 并/且 open a new predicate
+                clause_start, delim = m.end(), (COORD if m.group(0) in COORD_WORDS else "")
         seg = text[clause_start : c.start]
         seg_start = clause_start
         seg, quals = _strip_right(seg.rstrip(), rules.qualifiers)
@@ -376,7 +379,8 @@ PASSIVE_AFTER_COUNT_RE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:均|分别|都|�
 ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
 PERSON_UNIT_RE = re.compile(r"(?:人|名|位|%)$")  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
-AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"  # what follows a count without naming what it counts (19件|全部胜诉)
+AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"
+CONJ_AFTER_COUNT_RE = re.compile(r"以及|并且|和|及(?!时)|与|并|且")  # a conjunction right after a count (及时: an adverb)  # what follows a count without naming what it counts (19件|全部胜诉)
 # where the counted noun ends; 中 only as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国,
 # 普法中期); a numeral ends it too, except inside a quote
 _NOUN_ENDS = r"进行|开展|为|(?<![集其高初])中(?![心期央国华小学])|等|的|和|及|与|，"
@@ -388,8 +392,9 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
     m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, (scan or text)[pos : pos + rules.count_first_max])
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
-    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after):
-        return ""
+    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after) or (CONJ_AFTER_COUNT_RE.match(after) and after[0] != "与") or after.startswith("及时"):
+        return ""  # 17件|和重大行政决策11件, 111次|且通过率, 12件|及时办结: a conjunction or an adverb, not the counted noun
+        # (not 与, which may open the noun: 十余部|与政府履行职责密切相关的法律文件)
     # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it, a numeral inside a quote does not (22台|“24小时…”)
     ends = NOUN_END_IN_QUOTE_RE if after.startswith("“") else NOUN_END_RE
     end = ends.search(after, 1)  # from the second character, with the first in the lookbehind's sight (集|中)
