@@ -76,6 +76,8 @@ def labelled(ents: list[Pred], label: str) -> list[str]:
         # numeral and unit grammar: a bare magnitude with 余, transactions in 笔, a percentage written out
         ("覆盖党员干部千余人，办理业务19048笔，合格率百分之百。", ["千余人", "19048笔", "百分之百"]),
         ("受益群众百万余人，合格率百分之95．5。", ["百万余人", "百分之95．5"]),
+        # a classifier + 次 is one compound unit of occasions, whichever classifier it is
+        ("检查企业320个次，出动车辆45台次、执法船12艘次。", ["320个次", "45台次", "12艘次"]),
     ],
 )
 def test_rules_count_positive(nlp, text, counts):
