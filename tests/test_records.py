@@ -168,6 +168,13 @@ def test_link_distributed_verb(nlp_blank):
 def test_link_conjunction_after_a_count(nlp_blank, text, counts, activities):
     assert [g[0] for g in link(nlp_blank, text, [("COUNT", c) for c in counts])] == activities
 
+
+def test_link_bare_rates_take_the_object_past_a_year_and_scope(nlp_blank):
+    # the clause before names the exam after a year and a scope word (2025年度全区); the ratio guard (占…的37.2%)
+    # is for a number that opens the object itself
+    got = link(nlp_blank, "组织干部参加2025年度全区法治理论知识考试，参考率和通过率均达100%。", [("COUNT", "100%")])
+    assert [g[0] for g in got] == ["法治理论知识考试参考率", "法治理论知识考试通过率"]
+
 def test_link_count_before_object(nlp_blank):
     assert link(nlp_blank, "每月召开12次月调度会。", [("COUNT", "12次")])[0][0] == "召开月调度会"
 

@@ -475,7 +475,7 @@ def _previous_object(text: str, s0: int, end: int, counts: Sequence[Ent], rules:
     for i in range(len(clause) - 1, -1, -1):
         v = rules.verb_at(clause, i)
         if v and i not in quoted:
-            obj = clause[i + len(v) :].strip()
+            obj = _strip_left(clause[i + len(v) :].strip(), 0, rules.fillers)[0]  # 参加2025年度全区|…考试: time and scope
             if re.match(r"[0-9０-９]", obj) or obj.endswith("的"):
                 return ""  # 占调解案件的37.2%: a ratio, not an object
             if len(obj) >= 3:
