@@ -484,7 +484,7 @@ def markdown(result: dict[str, Any], title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        f"Matched records: {result['n']} (of {result['n_gold_counts']} labelled gold counts)",
+        f"Matched records: {result['n']} (the pipeline's records on the {result['n_gold_counts']} labelled gold counts; records sharing one figure are matched one by one)",
         f"Accuracy {result['accuracy']:.3f}; macro-F1 {result['macro_f1']:.3f}; `other` precision {op if op is None else f'{op:.3f}'}",
         "",
         "## Top confusions (gold → predicted)",
