@@ -166,6 +166,14 @@ def test_entity_swap_moves_spans():
         ("2025年,市数据局(市营商环境建设局、市行政审批局)在市委、市政府的坚强领导下,深入学习贯彻习近平法治思想。\n一、主要举措", "市数据局"),
         ("2024年,在市委、市政府的正确领导下,楚雄市林业和草原局,以全面推进依法行政为目标,切实抓好法治政府建设各项工作。\n一、主要举措", "楚雄市林业和草原局"),
         ("2023年,长治市司法局认真贯彻落实省委、市委关于法治建设各项决策部署,以完善党领导法治建设的制度和工作机制为支撑,圆满完成各项工作任务。\n一、主要举措", "长治市司法局"),
+        # rounds 9 and 10 (session 9): 引领下 is a leadership clause and 坚定不移 an opening follower; 根据 follows the unit
+        # (the unit stops before it, not at the next 委); the unit's 领导班子 is the unit; a leadership clause opens the
+        # sentence with no time word before it, and a clause that is only guidance names no unit
+        ("2025年,在区委、区政府的正确引领下,石桥街道坚定不移地深入学习践行习近平法治思想。\n一、主要举措", "石桥街道"),
+        ("2024年,河口区市场监督管理局根据区委全面依法治区委员会的部署,扎实推进法治建设。\n一、主要举措", "河口区市场监督管理局"),
+        ("2025年,南湖街道领导班子始终以习近平法治思想为统领。\n一、主要举措", "南湖街道"),
+        ("2025年是“十四五”规划收官之年。在区委、区政府的正确领导下,东岸区法治建设工作以习近平法治思想为指导。\n一、主要举措", "东岸区"),
+        ("2025年,我镇在县委、县政府的坚强领导下,在县委全面依法治县委员会的精心指导下,以习近平法治思想为指导,深入推进法治建设。\n一、主要举措", None),
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):

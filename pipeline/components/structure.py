@@ -47,7 +47,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 # the clauses that may open a report before its subject: 在市委、市政府的坚强领导下，在区人大、区政协的监督支持下，…
-LEADERSHIP = r"(?:在[^，。\n]{2,60}?(?:领导|指导|支持|关心|帮助|监督)下[，,])*"
+LEADERSHIP = r"(?:在[^，。\n]{2,60}?(?:领导|引领|带领|指导|支持|关心|帮助|监督)下[，,])*"
 LEADERSHIP_RE = re.compile("^" + LEADERSHIP)
 
 
@@ -68,7 +68,8 @@ class StructureRules:
         # the unit may be followed by the work it reports on (乐平市法治政府建设工作坚持…)
         topic = "(?:" + "|".join(data.get("issuer_topics", [])) + ")?" if data.get("issuer_topics") else ""
         self.opening_re = re.compile(
-            r"(?:^|\n|[，,。])(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?" + LEADERSHIP + r"(?:中共)?"
+            # a time word opens the sentence, or a leadership clause does (…收官之年。在区委、区政府的正确领导下，X…)
+            r"(?:^|\n|[，,。])(?:(?:\d{4}年(?:度|以来)?|今年以来|一年来|近年来|现将)[，,]?" + LEADERSHIP + "|" + LEADERSHIP[:-1] + "+)" + r"(?:中共)?"
             r"([\u4e00-\u9fff（）()]{1,30}?" + data["issuer_heads"] + r")" + topic
             # its other names in brackets (市数据局（市营商环境建设局、市行政审批局）在…), a comma before what it does (…草原局，以…)
             + r"(?=(?:[（(][^（）()\n]{1,40}[）)])?[，,]?(?:" + followers + r"))"
