@@ -204,6 +204,10 @@ def nlp_structure():
         ("2023年，在市委、市政府的坚强领导下，我县坚持依法行政，全面推进法治政府建设。\n一、主要成效", None),
         # the pair a report is addressed to (市委、市政府：) is its superior, not the unit: 我局 names no level
         ("市委、市政府：\n2023年，我局坚持依法行政，全面推进法治政府部门建设。\n一、主要成效\n按照长治市委部署，长治市交通运输工作稳步推进。", None),
+        # 我局 resolved to the bureau the text names from a place to 局, in a document title too (session 9)
+        ("2022年，我局坚持依法统计。\n一、主要成效\n制定《江门市新会区统计局2022年抽查计划》，江门市新会区统计局全年开展执法检查。", "江门市新会区统计局"),
+        # …not to a clause that runs from a place to some later 局 (the name between is at most eight characters)
+        ("2024年，我局坚持依法行政。\n一、主要成效\n聘请江苏承匠律师事务所律师作为分局法律顾问。", None),
     ],
 )
 def test_issuer_self_reference_resolved_to_the_named_place(nlp_structure, text, issuer):

@@ -303,7 +303,32 @@ def find_issuer(text: str, rules: StructureRules, places: Optional[Sequence[tupl
         name = _unit_name(m.group(1), rules)
         if name and not name.startswith(rules.not_before):
             return name
-    return _self_named(text, window, places or [], rules)
+    return _self_unit(text, window, places or []) or _self_named(text, window, places or [], rules)
+
+
+SELF_UNIT_RE = re.compile(r"我(局|厅|委)(?![\u4e00-\u9fff]{0,1}[会员])")  # 我局, not 我委员会 (a commission names itself so)
+
+
+def _self_unit(text: str, window: str, places: Sequence[tuple[int, int, str]]) -> str | None:
+    """The bureau a self-reference by its head (我局, 我厅, 我委) stands for: of the names in the text that
+    run from a place to that head (江门市新会区统计局, in a document title too), the one written most often
+    (the first of equals); None when the opening has no such self-reference or the text no such name."""
+    m = SELF_UNIT_RE.search(window)
+    if not m:
+        return None
+    head = m.group(1)
+    ends = {b for _, b, _ in places}
+    names: Counter[str] = Counter()
+    for a, b, _ in places:
+        if a in ends:
+            continue  # 新会区 right after 江门市: the chain starts at 江门市
+        end = b
+        while (nxt := next((e for s2, e, _ in places if s2 == end), None)) is not None:
+            end = nxt
+        unit = re.match(r"[\u4e00-\u9fff]{1,8}?" + head + r"(?![\u4e00-\u9fff]?[会员])", text[end : end + 10])
+        if unit and "我" not in unit.group(0):
+            names[text[a : end + unit.end()]] += 1
+    return max(names, key=lambda n: (names[n], -text.index(n))) if names else None
 
 
 def _same_unit_written_out(short: str, full: str) -> bool:
