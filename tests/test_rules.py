@@ -78,6 +78,8 @@ def labelled(ents: list[Pred], label: str) -> list[str]:
         ("受益群众百万余人，合格率百分之95．5。", ["百万余人", "百分之95．5"]),
         # a classifier + 次 is one compound unit of occasions, whichever classifier it is
         ("检查企业320个次，出动车辆45台次、执法船12艘次。", ["320个次", "45台次", "12艘次"]),
+        # …not where 次 opens a word of its own (次要, 次生, 次级)
+        ("整改3个次要问题，排查5处次生灾害隐患，设立5个次级调解中心。", ["3个", "5处", "5个"]),
     ],
 )
 def test_rules_count_positive(nlp, text, counts):
@@ -102,6 +104,7 @@ def test_rules_count_positive(nlp, text, counts):
         "拨付一笔专项资金，一笔一划抓落实。",  # 一笔 meaning "a" (indefinite 一)
         "确保“百分之百”落实。",  # a quoted slogan, like any quoted count
         "为每一名执法人员配备执法终端。",  # 每一名: "every", not a quota
+        "存在一个次要问题需要整改。",  # 次 opening a word (次要) makes no compound unit with 个
     ],
 )
 def test_rules_count_negative(nlp, text):

@@ -185,9 +185,10 @@ def link_records(
             delim = ""
             if text[clause_start : clause_start + 1] == COORD:
                 clause_start, delim = clause_start + 1, COORD
-            elif m := CONJ_AFTER_COUNT_RE.match(text, clause_start):
-                # 审查规范性文件17件和重大行政决策11件: 和/及/与 list the conjuncts as 、 does; 并/且 open a new predicate
-                clause_start, delim = m.end(), (COORD if m.group(0) in COORD_WORDS else "")
+            elif conj := _conjunction_after(text, clause_start, rules):
+                # 审查规范性文件17件和重大行政决策11件: 和/及/以及 list the conjuncts as 、 does; 并/且 open a new
+                # predicate, as a comma does (受理信访事项58件且办结率98%: the bare rate is of the clause before)
+                k, clause_start, delim = clause_start, clause_start + len(conj), (COORD if conj in LIST_CONJ else "，")
         seg = text[clause_start : c.start]
         seg_start = clause_start
         seg, quals = _strip_right(seg.rstrip(), rules.qualifiers)
@@ -263,7 +264,7 @@ def link_records(
                 # else (not 开展2轮20个部门开展自查自纠); the second keeps its noun
                 prev["activity"]["text"] = prev["_seg"] + activity
                 prev["activity"]["end"] = ev_end  # the evidence runs from the verb over both counts to the noun
-            if delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
+            if delim == COORD and prev is not None and text[prev["count"]["end"] : clause_start] in LISTED_AFTER_COUNT and prev["_verb"] and prev["activity"]["text"] == prev["_verb"]:
                 # 修改5件、废止25件市政府规章 → 修改市政府规章: the object after the last count is the conjuncts' too
                 prev["activity"]["text"] = prev["_verb"] + noun_after
         else:
@@ -277,7 +278,7 @@ def link_records(
             if listed and rules.listed_heads is not None and not listed.group(1).endswith(rules.listed_heads):
                 listed = None  # 开展A、B等专题学习6次: the list is the object (topics, not items counted one by one)
             # nothing but separators and qualifiers between the previous count and this one
-            joined = prev is not None and not text[prev["count"]["end"] : clause_start].strip(COORD + "，,和及 ")
+            joined = prev is not None and not text[prev["count"]["end"] : clause_start].strip(COORD + "，,和及并且以 ")
             after_verb = rules.verb_after_count(text, c.end)
             if not seg and joined and after_verb and prev["_object"]:
                 # 开展法治讲座5场，共计300余人次参加 → 参加法治讲座
@@ -311,7 +312,7 @@ def link_records(
             elif prev is not None and verb and verb == seg and prev["_object"] and not prev["_object"].endswith("率"):
                 # 收到行政复议申请455件，办结310件 → 办结行政复议申请
                 activity, obj = verb + prev["_object"], prev["_object"]
-            elif delim == COORD and prev is not None and prev["count"]["end"] == clause_start - 1 and prev["_verb"] and not verb:
+            elif delim == COORD and prev is not None and text[prev["count"]["end"] : clause_start] in LISTED_AFTER_COUNT and prev["_verb"] and not verb:
                 # 召开工委会48次、主任办公会33次 → 召开主任办公会
                 verb = prev["_verb"]
                 activity = verb + seg
@@ -379,8 +380,12 @@ PASSIVE_AFTER_COUNT_RE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:均|分别|都|�
 ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
 PERSON_UNIT_RE = re.compile(r"(?:人|名|位|%)$")  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
-AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"
-CONJ_AFTER_COUNT_RE = re.compile(r"以及|并且|和|及(?!时)|与|并|且")  # a conjunction right after a count (及时: an adverb)  # what follows a count without naming what it counts (19件|全部胜诉)
+AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"  # what follows a count without naming what it counts (19件|全部胜诉)
+# a conjunction right after a count, not the first character of a word (和谐, 和解, 及格, 及早, 并联 …; 与 is
+# as often a preposition: 与企业负责人座谈): 和/及/以及 list the next conjunct, 并/且 open a new predicate
+CONJ_AFTER_COUNT_RE = re.compile(r"(?:以及|和|及)(?![谐解美睦气格早])|(?:并且|并|且)(?![联行列存重举])")
+LIST_CONJ = ("以及", "和", "及")
+LISTED_AFTER_COUNT = (COORD, *LIST_CONJ)  # what may part a counted conjunct from the next (48次、主任办公会33次; 17件和…11件)
 # where the counted noun ends; 中 only as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国,
 # 普法中期); a numeral ends it too, except inside a quote
 _NOUN_ENDS = r"进行|开展|为|(?<![集其高初])中(?![心期央国华小学])|等|的|和|及|与|，"
@@ -392,9 +397,10 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
     m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, (scan or text)[pos : pos + rules.count_first_max])
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
-    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after) or (CONJ_AFTER_COUNT_RE.match(after) and after[0] != "与") or after.startswith("及时"):
-        return ""  # 17件|和重大行政决策11件, 111次|且通过率, 12件|及时办结: a conjunction or an adverb, not the counted noun
-        # (not 与, which may open the noun: 十余部|与政府履行职责密切相关的法律文件)
+    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after) or after.startswith("及时"):
+        return ""
+    if _conjunction_after(text, pos, rules):
+        return ""  # 17件|和重大行政决策11件, 20次|并下达…, 111次|且通过率: a conjunction, not the counted noun
     # 243家|中小微企业: 中 opens the noun; 5个|方面|17项: a second count ends it, a numeral inside a quote does not (22台|“24小时…”)
     ends = NOUN_END_IN_QUOTE_RE if after.startswith("“") else NOUN_END_RE
     end = ends.search(after, 1)  # from the second character, with the first in the lookbehind's sight (集|中)
@@ -404,6 +410,20 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     if not noun or rules.verb_at(noun, 0) or re.match(r"[0-9零〇一二两三四五六七八九十百千万]", noun):
         return ""
     return noun
+
+
+def _conjunction_after(text: str, pos: int, rules: ActivityRules) -> str:
+    """The conjunction right after a count at ``pos``, or "": 和/及/以及 only when the conjunct it opens ends in a
+    count of its own (规范性文件17件|和重大行政决策11件: not 15个|和谐社区); 并/且 open the next predicate
+    (20次|并下达…, 111次|且通过率100%) unless they start a word (45项|并联审批: the regex's lookahead)."""
+    m = CONJ_AFTER_COUNT_RE.match(text, pos)
+    if not m:
+        return ""
+    rest = re.match(r"[^，,。；;：:！？!?\n]{0,16}", text[m.end() :]).group(0)
+    if m.group(0) in LIST_CONJ:
+        conjunct = re.match(r"[^0-9０-９零〇一二两三四五六七八九十百千万、]{1,12}(?=[0-9０-９零〇一二两三四五六七八九十百千万])", rest)
+        return m.group(0) if conjunct and rules.first_verb(conjunct.group(0)) < 0 else ""
+    return m.group(0)
 
 
 def _aside_closed(text: str, start: int, end: int) -> bool:
@@ -463,6 +483,10 @@ def _bare_rates(activity: str) -> bool:
     return all(p.endswith(("率", "人数", "占比", "比例")) and 2 <= len(p) <= 4 for p in parts)
 
 
+# a year and a scope word opening an object (参加|2025年度全区|法治理论知识考试), not words that start alike (有关, 现场, 共青团)
+OBJECT_TIME_SCOPE_RE = re.compile(r"^(?:\d{4}年(?:度)?)?(?:[全我](?:省|市|区|县|镇|乡|街道|旗|州|盟))?")
+
+
 def _previous_object(text: str, s0: int, end: int, counts: Sequence[Ent], rules: ActivityRules, scan: str) -> str:
     """The object of the clause that ends at ``end`` (in the sentence from ``s0``): what its last verb takes
     (three characters at least), a count closing it dropped (受理企业群众各类诉求31万件 → 企业群众各类诉求); "" when none."""
@@ -475,7 +499,7 @@ def _previous_object(text: str, s0: int, end: int, counts: Sequence[Ent], rules:
     for i in range(len(clause) - 1, -1, -1):
         v = rules.verb_at(clause, i)
         if v and i not in quoted:
-            obj = _strip_left(clause[i + len(v) :].strip(), 0, rules.fillers)[0]  # 参加2025年度全区|…考试: time and scope
+            obj = OBJECT_TIME_SCOPE_RE.sub("", clause[i + len(v) :].strip())  # 参加2025年度全区|…考试: time and scope
             if re.match(r"[0-9０-９]", obj) or obj.endswith("的"):
                 return ""  # 占调解案件的37.2%: a ratio, not an object
             if len(obj) >= 3:

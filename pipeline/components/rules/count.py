@@ -26,7 +26,8 @@ class CountRules(RuleTable):
     times_classifiers: Sequence[str] = ()  # a classifier + 次 is a compound unit of occasions (人次, 家次, 台次)
 
     def __post_init__(self) -> None:
-        compounds = [c + "次" for c in self.times_classifiers if c + "次" not in self.units]
+        # …not where 次 starts a word of its own (3个|次要问题, 5处|次生灾害, 5个|次级中心, 2个|次日)
+        compound = "".join(re.escape(c + "次") + "(?![要生级日序品年月之后])|" for c in self.times_classifiers if c + "次" not in self.units)
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
         # the page's own counter: a label opening a line or a field, then a colon, right before the number
         self.page_meta = re.compile(r"(?:^|\n|[\s|｜])(?:" + _alternation(self.page_meta_before) + r")\s*[:：]\s*$") if self.page_meta_before else None
@@ -35,7 +36,7 @@ class CountRules(RuleTable):
         num = rf"(?P<num>\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十][{CN_NUMERALS}]*|(?<![数几上成好近])[百千万]+(?=[余多]))"
         # one space may part Arabic digits from the rest (121 件, 1.3 万件, 240 余人次: PDF and CMS typesetting)
         self.pattern = re.compile(
-            num + r"(?:(?<=\d)[ \u00a0\u3000](?=[余多十百千万亿\u4e00-\u9fff%]))?(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + _alternation([*self.units, *compounds]) + ")"
+            num + r"(?:(?<=\d)[ \u00a0\u3000](?=[余多十百千万亿\u4e00-\u9fff%]))?(?P<approx>[余多])?(?P<mag>[十百千万亿]*)(?P<approx2>[余多])?(?P<unit>" + compound + _alternation(self.units) + ")"
         )
         self.hotline = re.compile(self.hotline_regex)
         # a percentage written out (百分之百, 百分之九十五): the whole phrase is the COUNT, its unit %
