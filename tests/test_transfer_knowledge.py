@@ -174,6 +174,8 @@ def test_entity_swap_moves_spans():
         ("2025年,南湖街道领导班子始终以习近平法治思想为统领。\n一、主要举措", "南湖街道"),
         ("2025年是“十四五”规划收官之年。在区委、区政府的正确领导下,东岸区法治建设工作以习近平法治思想为指导。\n一、主要举措", "东岸区"),
         ("2025年,我镇在县委、县政府的坚强领导下,在县委全面依法治县委员会的精心指导下,以习近平法治思想为指导,深入推进法治建设。\n一、主要举措", None),
+        # a street's or office's party working committee heading the report alone names the unit
+        ("2025年,南湖街道党工委紧紧围绕区委、区政府中心工作,深入推进法治建设。\n一、主要举措", "南湖街道"),
     ],
 )
 def test_issuer_as_written_or_null(text, issuer):

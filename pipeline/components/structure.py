@@ -186,6 +186,8 @@ def _unit_name(candidate: str, rules: StructureRules) -> str | None:
         c = pair.group(2) + pair.group(3)
     # the unit's party committee and government named together (红星镇党委政府) name the unit
     c = re.sub(r"(?<=[镇乡县区市旗街道])(?:党工委|党委|委)[、和与及]?(?:街道)?(?:办事处|[区县市镇乡旗]?(?:人民)?政府)$", "", c)
+    # …and the party committee of a street, town or office heading the report alone (常青花园社管办党工委坚持…)
+    c = re.sub(r"(?:(?<=街道)|(?<=[办镇乡]))(?:党工委|党委)$", "", c)
     c = c.split()[-1] if c.split() else ""
     if not 2 <= len(c) <= 30 or c.startswith(tuple(rules.data.get("issuer_not_names", []))):
         return None
