@@ -97,7 +97,7 @@ def test_rule_table_to_dict_gives_its_fields():
     d["leading"].append("X")
     assert "X" not in t.leading
     c = CountRules.from_dict(read_table("entity_rules.json")["count"])
-    assert set(c.to_dict()) == {"units", "unit_blockers", "ordinal_prefixes", "cn_word_prefixes", "hotline_regex", "formulas", "quote_max", "indefinite_units", "quota_cues", "drop_unmatched", "page_meta_before", "names_after", "closing_units", "times_classifiers"}
+    assert set(c.to_dict()) == {"units", "unit_blockers", "ordinal_prefixes", "cn_word_prefixes", "hotline_regex", "formulas", "quote_max", "indefinite_units", "quota_cues", "drop_unmatched", "page_meta_before", "names_after", "closing_units", "times_classifiers", "ordinal_before"}
 
 
 def test_count_reading_as_json_fields():

@@ -105,6 +105,7 @@ def test_rules_count_positive(nlp, text, counts):
         "确保“百分之百”落实。",  # a quoted slogan, like any quoted count
         "为每一名执法人员配备执法终端。",  # 每一名: "every", not a quota
         "存在一个次要问题需要整改。",  # 次 opening a word (次要) makes no compound unit with 个
+        "学习市委六届七次、八次全会精神。",  # the seventh and eighth plenaries: ordinals, like 第 and 届
     ],
 )
 def test_rules_count_negative(nlp, text):

@@ -24,6 +24,7 @@ class CountRules(RuleTable):
     names_after: dict[str, list[str]] = field(default_factory=dict)  # 15分钟…服务圈: a unit whose count names a circle
     closing_units: Sequence[str] = ()  # 一 + one of these closing its clause counts (讲座一期，, 清理一次，)
     times_classifiers: Sequence[str] = ()  # a classifier + 次 is a compound unit of occasions (人次, 家次, 台次)
+    ordinal_before: Sequence[str] = ()  # words a count right before is an ordinal of (七次、八次|全会: the 8th plenary)
 
     def __post_init__(self) -> None:
         # …not where 次 starts a word of its own (3个|次要问题, 5处|次生灾害, 5个|次级中心, 2个|次日)
@@ -55,6 +56,8 @@ def find_counts(index: TextIndex, r: CountRules) -> list[Char]:
         if any(before.endswith(p) for p in r.ordinal_prefixes):
             continue
         if r.page_meta and r.page_meta.search(text[max(0, s - 12) : s]):
+            continue
+        if r.ordinal_before and text.startswith(tuple(r.ordinal_before), e):
             continue
         if unit in r.names_after and any(w in re.split(r"[，,。；;\n]", text[e : e + 24])[0] for w in r.names_after[unit]):
             continue
