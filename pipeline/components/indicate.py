@@ -140,10 +140,8 @@ class IndicatorModel:
         line = text[max(0, c0 - LEFT) : c0].split("\n")[-1]
         clauses = re.split(r"[，,；;。]", line)
         for rule in self.rate_rules:
-            if (unit in rule["units"]) if "units" in rule else is_rate:
-                word = next((w for w in rule["words"] if w in act), None)
-            else:
-                word = None
+            applies = unit in rule["units"] if "units" in rule else is_rate
+            word = next((w for w in rule["words"] if w in act), None) if applies else None
             if word is None or any(w in act for w in rule.get("not", ())):
                 continue
             # a rate that names its own object (政府信息公开申请办结率) is read in its clause; a bare one

@@ -380,11 +380,12 @@ PASSIVE_AFTER_COUNT_RE = re.compile(r"([\u4e00-\u9fff]{1,8}?)(?:均|分别|都|�
 ASIDE_MAX = 60  # how far before a count its aside's opening bracket may be
 PERSON_UNIT_RE = re.compile(r"(?:人|名|位|%)$")  # a count of people (or the share of them: 在编干部100%完成…)
 BOUNDS = "以上|以下|以内|之内|左右"  # a bound after a count (30分钟|以内)
-AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部)"  # what follows a count without naming what it counts (19件|全部胜诉)
+AFTER_COUNT_NOT_NOUN = rf"(?:{BOUNDS}|的|之|为|至|到|全部|及时)"  # what follows a count without naming what it counts (19件|全部胜诉, 12件|及时办结)
 # a conjunction right after a count, not the first character of a word (和谐, 和解, 及格, 及早, 并联 …; 与 is
 # as often a preposition: 与企业负责人座谈): 和/及/以及 list the next conjunct, 并/且 open a new predicate
 CONJ_AFTER_COUNT_RE = re.compile(r"(?:以及|和|及)(?![谐解美睦气格早])|(?:并且|并|且)(?![联行列存重举])")
 LIST_CONJ = ("以及", "和", "及")
+CONJUNCT_BEFORE_COUNT_RE = re.compile(r"[^0-9０-９零〇一二两三四五六七八九十百千万、]{1,12}(?=[0-9０-９零〇一二两三四五六七八九十百千万])")  # 重大行政决策|11件
 LISTED_AFTER_COUNT = (COORD, *LIST_CONJ)  # what may part a counted conjunct from the next (48次、主任办公会33次; 17件和…11件)
 # where the counted noun ends; 中 only as a postposition (5次检查|中发现), not inside a word (集中学法, 中心组, 中华人民共和国,
 # 普法中期); a numeral ends it too, except inside a quote
@@ -397,7 +398,7 @@ def _noun_after(text: str, pos: int, rules: ActivityRules, scan: Optional[str] =
     """The counted noun right after a count (召开12次|月调度会|), or "" when a delimiter follows."""
     m = re.match(r"[^\s，,。；;：:、（）()]{1,%d}" % rules.count_first_max, (scan or text)[pos : pos + rules.count_first_max])
     after = text[pos : pos + len(m.group(0))] if m else ""  # the original characters (乡(镇)) at the matched offsets
-    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after) or after.startswith("及时"):
+    if not after or not re.match(r"[\u4e00-\u9fff“]", after) or re.match(AFTER_COUNT_NOT_NOUN, after):
         return ""
     if _conjunction_after(text, pos, rules):
         return ""  # 17件|和重大行政决策11件, 20次|并下达…, 111次|且通过率: a conjunction, not the counted noun
@@ -421,7 +422,7 @@ def _conjunction_after(text: str, pos: int, rules: ActivityRules) -> str:
         return ""
     rest = re.match(r"[^，,。；;：:！？!?\n]{0,16}", text[m.end() :]).group(0)
     if m.group(0) in LIST_CONJ:
-        conjunct = re.match(r"[^0-9０-９零〇一二两三四五六七八九十百千万、]{1,12}(?=[0-9０-９零〇一二两三四五六七八九十百千万])", rest)
+        conjunct = CONJUNCT_BEFORE_COUNT_RE.match(rest)
         return m.group(0) if conjunct and rules.first_verb(conjunct.group(0)) < 0 else ""
     return m.group(0)
 

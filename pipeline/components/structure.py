@@ -319,18 +319,19 @@ def _self_unit(text: str, window: str, places: Sequence[tuple[int, int, str]]) -
     if not m:
         return None
     head = m.group(1)
-    ends = {b for _, b, _ in places}
+    next_end = {a: b for a, b, _ in places}  # a place starting where another ends continues its chain
+    ends = set(next_end.values())
     names: Counter[str] = Counter()
     for a, b, _ in places:
         if a in ends:
             continue  # 新会区 right after 江门市: the chain starts at 江门市
         end = b
-        while (nxt := next((e for s2, e, _ in places if s2 == end), None)) is not None:
-            end = nxt
+        while end in next_end:
+            end = next_end[end]
         unit = re.match(r"[\u4e00-\u9fff]{1,8}?" + head + r"(?![\u4e00-\u9fff]?[会员])", text[end : end + 10])
         if unit and "我" not in unit.group(0):
             names[text[a : end + unit.end()]] += 1
-    return max(names, key=lambda n: (names[n], -text.index(n))) if names else None
+    return max(names, key=names.__getitem__) if names else None  # first-seen order: max keeps the first of equals
 
 
 def _same_unit_written_out(short: str, full: str) -> bool:

@@ -164,7 +164,7 @@ def score_records(pairs: Sequence[tuple[Sequence[dict[str, Any]], Sequence[dict[
         for i, g in enumerate(gold):
             for j, p in enumerate(pred):
                 if (g["count"]["start"], g["count"]["end"]) == (p["count"]["start"], p["count"]["end"]):
-                    cands.append((char_f1(_act(g), _act(p)), i, j))
+                    cands.append((char_f1(activity_text(g), activity_text(p)), i, j))
         used_g, used_p = set(), set()
         for ov, i, j in sorted(cands, reverse=True):
             if ov < min_overlap or i in used_g or j in used_p:
@@ -173,16 +173,16 @@ def score_records(pairs: Sequence[tuple[Sequence[dict[str, Any]], Sequence[dict[
             used_p.add(j)
             tp += 1
             g, p = gold[i], pred[j]
-            exact += _act(g) == _act(p)
+            exact += activity_text(g) == activity_text(p)
             for f in ("value", "unit", "approx", "section"):
                 fields[f] += _same(g.get(f), p.get(f))
         for i, g in enumerate(gold):
             if i not in used_g:
-                best = max((p for p in pred if p["count"]["start"] == g["count"]["start"]), key=lambda p: char_f1(_act(g), _act(p)), default=None)
-                errors.append({"kind": "missed", "count": g["count"]["text"], "gold": _act(g), "pred": _act(best) if best else None, "sentence": g.get("sentence", "")[:120]})
+                best = max((p for p in pred if p["count"]["start"] == g["count"]["start"]), key=lambda p: char_f1(activity_text(g), activity_text(p)), default=None)
+                errors.append({"kind": "missed", "count": g["count"]["text"], "gold": activity_text(g), "pred": activity_text(best) if best else None, "sentence": g.get("sentence", "")[:120]})
         for j, p in enumerate(pred):
             if j not in used_p and not any(g["count"]["start"] == p["count"]["start"] for g in gold):
-                errors.append({"kind": "spurious", "count": p["count"]["text"], "gold": None, "pred": _act(p), "sentence": p.get("sentence", "")[:120]})
+                errors.append({"kind": "spurious", "count": p["count"]["text"], "gold": None, "pred": activity_text(p), "sentence": p.get("sentence", "")[:120]})
     out = prf(tp, n_pred, n_gold)
     out["matched"] = tp
     out["exact_activity"] = round(exact / tp, 4) if tp else 0.0
@@ -192,7 +192,7 @@ def score_records(pairs: Sequence[tuple[Sequence[dict[str, Any]], Sequence[dict[
     return out
 
 
-def _act(r: dict[str, Any] | None) -> str:
+def activity_text(r: dict[str, Any] | None) -> str:
     """The record's activity in the pipeline's canonical form: gold is written in the raw text
     (``(市、区)``, ``,``), the pipeline reads the cleaned text (``（市、区）``, ``，``); the same
     characters at the same offsets must compare equal."""

@@ -38,7 +38,7 @@ from pipeline.components.indicate import Cues, IndicatorModel, primary_families,
 from pipeline.labels import OTHER_INDICATOR, RECORD_COMPONENTS
 from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus
 from pipeline.components.link import char_f1
-from pipeline.learning.evaluate import link_from_gold, records_pipeline
+from pipeline.learning.evaluate import activity_text, link_from_gold, records_pipeline
 from pipeline.learning.rule_files import RULES_DIR, read_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,7 @@ class Labelled:
         """The gold indicator of a linked record (None when its COUNT is not labelled)."""
         key = (rec["count"]["start"], rec["count"]["end"])
         if key in self.shared:
-            act = clean_text(rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"] or ""))
+            act = activity_text(rec)
             ranked = sorted(((char_f1(clean_text(g[0]), act), g[1]) for g in self.shared[key]), reverse=True)
             if ranked[0][0] > ranked[1][0] or ranked[0][1] == ranked[1][1]:
                 return ranked[0][1]
@@ -118,11 +118,11 @@ def devset_documents(split: Optional[str]) -> list[Labelled]:
 
     out = []
     for d in load_gold(split=split):
-        labelled = [r for r in d["records"] if r.get("indicator")]
-        labels = {(r["count"]["start"], r["count"]["end"]): r["indicator"] for r in labelled}
         by_count: dict[tuple[int, int], list[tuple[str, str]]] = {}
-        for r in labelled:
-            by_count.setdefault((r["count"]["start"], r["count"]["end"]), []).append((r["activity"], r["indicator"]))
+        for r in d["records"]:
+            if r.get("indicator"):
+                by_count.setdefault((r["count"]["start"], r["count"]["end"]), []).append((r["activity"], r["indicator"]))
+        labels = {k: v[-1][1] for k, v in by_count.items()}  # a figure's own label: its last record's, as before
         shared = {k: v for k, v in by_count.items() if len(v) > 1}
         out.append(Labelled(d["id"], d["text"], [AnnSpan(*e) for e in d["entities"]], labels, shared))
     return out
