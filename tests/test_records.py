@@ -188,6 +188,37 @@ def test_link_word_after_a_count_is_no_conjunction(nlp_blank, text, counts, word
     assert all(w is None or w in a for w, a in zip(words, got)), got
 
 
+@pytest.mark.parametrize("text, counts, activities", [
+    # a figure changed from one value to another: the first measures the quantity (the from-marker dropped), the
+    # second the quantity as changed (the spec's activity is what the count measures)
+    ("审批时限由原来的30个工作日缩短为3个工作日。", ["30个工作日", "3个工作日"], ["审批时限", "审批时限缩短为"]),
+    ("市本级审批事项从法定平均办理时间20.86天提速至6.44天。", ["20.86天", "6.44天"], ["市本级审批事项法定平均办理时间", "市本级审批事项法定平均办理时间提速至"]),
+    ("专业技术人员数量从原来的20人调整为15人。", ["20人", "15人"], ["专业技术人员数量", "专业技术人员数量调整为"]),
+])
+def test_link_a_figure_changed_from_one_value_to_another(nlp_blank, text, counts, activities):
+    assert [g[0] for g in link(nlp_blank, text, [("COUNT", c) for c in counts])] == activities
+
+
+def test_link_from_marker_without_a_verb_of_change_is_no_change(nlp_blank):
+    # 由 names the agent here; no verb of change follows the count, so the clause is read as before (the marker stays)
+    got = link(nlp_blank, "规范性文件由区司法局审核30件，从严查处违法行为12起。", [("COUNT", "30件"), ("COUNT", "12起")])
+    assert "由" in got[0][0] and "从" in got[1][0]
+
+
+@pytest.mark.parametrize("text, counts, first", [
+    # the aspects a list is divided into count parts of what the next count counts
+    ("印发分工方案，明确4个方面80项具体工作任务。", ["4个", "80项"], "明确具体工作任务方面"),
+    ("推进9个板块36项法治工作重点任务。", ["9个", "36项"], "推进法治工作重点任务板块"),
+])
+def test_link_aspects_divide_what_the_next_count_counts(nlp_blank, text, counts, first):
+    assert link(nlp_blank, text, [("COUNT", c) for c in counts])[0][0] == first
+
+
+def test_link_aspects_without_a_count_after_them_are_the_counted_noun(nlp_blank):
+    # no second count: the noun after the count is read as before (方面重点任务, whatever the verb)
+    assert link(nlp_blank, "细化9个方面重点任务。", [("COUNT", "9个")])[0][0].endswith("方面重点任务")
+
+
 def test_link_bare_rates_take_the_object_past_a_year_and_scope(nlp_blank):
     # the clause before names the exam after a year and a scope word (2025年度全区); the ratio guard (占…的37.2%)
     # is for a number that opens the object itself

@@ -78,6 +78,14 @@ class ActivityRules:
         self.governing_marker_blockers: dict[str, str] = dict(data.get("governing_marker_blockers", {}))  # 核|对, 党|组织: a longer word
         # 修订A、B等制度4项 → 修订制度: the listed items are counted rules; without the key every list collapses (as before)
         self.listed_heads = tuple(data["listed_heads"]) if "listed_heads" in data else None
+        # 审批时限由30个工作日|缩短为|3个工作日: a quantity changed from one figure to another
+        self.division_nouns = set(data.get("division_nouns", []))  # 4个|方面|80项…: a count of the parts a list falls into
+        self.change_verbs = sorted(data.get("change_verbs", []), key=len, reverse=True)
+        self.change_from = sorted(data.get("change_from_markers", []), key=len, reverse=True)
+
+    def change_after(self, text: str, pos: int) -> str | None:
+        """The verb of change right after a count (30个工作日|缩短为), or None."""
+        return next((v for v in self.change_verbs if text.startswith(v, pos)), None)
 
     def verb_after_count(self, text: str, pos: int) -> str | None:
         """The participation verb right after a count (300余人次|参加), or None."""
@@ -225,9 +233,17 @@ def link_records(
         # a record in brackets that close before this count is an aside (办理…12件（含结转1件），已办结6件): the clause
         # goes on from the record before it
         prev = next((r for r in reversed(prev_in_sentence) if not _aside_closed(text, r["count"]["start"], c.start)), None)
-        noun_after = _noun_after(text, c.end, rules, scan)
+        change_to = prev is not None and prev["_mode"] == "change_from" and text[prev["count"]["end"] : c.start] in rules.change_verbs
+        subject = _change_subject(seg, rules) if not change_to and rules.change_after(text, c.end) else ""
+        noun_after = "" if subject or change_to else _noun_after(text, c.end, rules, scan)
         verb = None
-        if noun_after:
+        if subject or change_to:
+            # 审批时限由原来的30个工作日缩短为3个工作日: the first figure measures the quantity (审批时限), the second
+            # the quantity as changed (审批时限缩短为)
+            activity = obj = subject or prev["activity"]["text"] + text[prev["count"]["end"] : c.start]
+            mode = "change_from" if subject else "change_to"
+            ev_start, ev_end = (seg_start, seg_start + len(seg)) if subject else (prev["activity"]["start"], c.start)
+        elif noun_after:
             # count first (召开12次月调度会): the verb before the count + the noun after it
             vpositions = [i for i in range(len(seg)) if rules.verb_at(seg, i)]
             if vpositions:
@@ -245,6 +261,14 @@ def link_records(
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
                 activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
                 ev_end = a1
+            elif (
+                noun_after in rules.division_nouns
+                and ci + 1 < len(counts)
+                and counts[ci + 1].start == c.end + len(noun_after)
+                and (items := _noun_after(text, counts[ci + 1].end, rules, scan))
+            ):
+                # 明确4个方面80项具体工作任务 → 明确具体工作任务方面: the aspects divide what the next count counts
+                activity, obj, mode = seg + items + noun_after, items + noun_after, "division"
             elif passive := PASSIVE_AFTER_COUNT_RE.match(text, c.end):
                 # 7个司法所均被自治区司法厅确立为…达标所: what the counted things received, to the clause's end
                 activity = obj = passive.group(1) + "被" + passive.group(2)
@@ -332,7 +356,7 @@ def link_records(
         # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
         rates = _rate_list(activity)
         distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(rates))
-        if len(activity) > rules.max_chars and not (distributed and rates) and mode != "passive":
+        if len(activity) > rules.max_chars and not (distributed and rates) and mode not in ("passive", "division"):
             # cut at the last verb that starts a conjunct, else the first verb
             titled = _inside_marks(activity)
             verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
@@ -425,6 +449,17 @@ def _conjunction_after(text: str, pos: int, rules: ActivityRules) -> str:
         conjunct = CONJUNCT_BEFORE_COUNT_RE.match(rest)
         return m.group(0) if conjunct and rules.first_verb(conjunct.group(0)) < 0 else ""
     return m.group(0)
+
+
+def _change_subject(seg: str, rules: ActivityRules) -> str:
+    """The quantity a figure changes from (审批时限由原来的|30个工作日缩短为…, 审批事项从法定平均办理时间|20.86天
+    提速至…): the clause before the count with its last from-marker dropped; "" when there is none, or nothing
+    (fewer than two characters) names the quantity before it."""
+    for i in range(len(seg) - 1, 1, -1):
+        marker = next((m for m in rules.change_from if seg.startswith(m, i)), None)
+        if marker:
+            return seg[:i] + seg[i + len(marker) :]
+    return ""
 
 
 def _aside_closed(text: str, start: int, end: int) -> bool:
