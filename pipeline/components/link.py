@@ -237,7 +237,13 @@ def link_records(
         subject = _change_subject(seg, rules) if not change_to and rules.change_after(text, c.end) else ""
         noun_after = "" if subject or change_to else _noun_after(text, c.end, rules, scan)
         verb = None
-        if subject or change_to:
+        # 明确4个方面80项具体工作任务 → 明确具体工作任务方面: the aspects divide what the next count counts
+        divided = noun_after in rules.division_nouns and ci + 1 < len(counts) and counts[ci + 1].start == c.end + len(noun_after)
+        items = _noun_after(text, counts[ci + 1].end, rules, scan) if divided else ""
+        if items:
+            activity, obj, mode = seg + items + noun_after, items + noun_after, "division"
+            ev_start, ev_end = seg_start, counts[ci + 1].end + len(items)
+        elif subject or change_to:
             # 审批时限由原来的30个工作日缩短为3个工作日: the first figure measures the quantity (审批时限), the second
             # the quantity as changed (审批时限缩短为)
             activity = obj = subject or prev["activity"]["text"] + text[prev["count"]["end"] : c.start]
@@ -261,14 +267,6 @@ def link_records(
                 # 对9个部门开展督察, 组织29个部门开展学习: the counted units do what follows
                 activity, obj = marker + noun_after + text[a0:a1], noun_after + text[a0:a1]
                 ev_end = a1
-            elif (
-                noun_after in rules.division_nouns
-                and ci + 1 < len(counts)
-                and counts[ci + 1].start == c.end + len(noun_after)
-                and (items := _noun_after(text, counts[ci + 1].end, rules, scan))
-            ):
-                # 明确4个方面80项具体工作任务 → 明确具体工作任务方面: the aspects divide what the next count counts
-                activity, obj, mode = seg + items + noun_after, items + noun_after, "division"
             elif passive := PASSIVE_AFTER_COUNT_RE.match(text, c.end):
                 # 7个司法所均被自治区司法厅确立为…达标所: what the counted things received, to the clause's end
                 activity = obj = passive.group(1) + "被" + passive.group(2)
