@@ -399,3 +399,20 @@ def test_model_mechanism_without_a_head_quote_or_name_is_dropped_unless_a_list_i
 def test_quoted_names_side_by_side_are_one_span_each_and_a_measure_is_not_a_mechanism(nlp):
     got = run(nlp, "推行“县乡联办”“乡村随身办”，落实“法治惠企”举措。", [("“县乡联办”“乡村随身办”", "MECHANISM"), ("“法治惠企”举措", "MECHANISM")])
     assert labelled(got, "MECHANISM") == ["“县乡联办”", "“乡村随身办”"]
+
+
+def test_compound_units_have_one_home_the_classifier_grammar():
+    # every classifier + 次 unit (人次, 场次, 个次 …) comes from count.times_classifiers and from nowhere else:
+    # with the grammar switched off (the study-half ablation, docs/results.md §0) no compound count is left
+    from pipeline.components.rules.count import CountRules, find_counts
+    from pipeline.components.rules.text import TextIndex
+    from pipeline.learning.rule_files import read_table
+
+    table = read_table("entity_rules.json")["count"]
+    assert [u for u in table["units"] if u.endswith("次")] == ["次"]
+    text = "培训干部240人次，开展活动12场次，检查点位56个次。"
+    on = CountRules.from_dict(table)
+    off = CountRules.from_dict({**table, "times_classifiers": []})
+    spans = lambda rules: [text[s:e] for s, e in find_counts(TextIndex(text, "。；，"), rules)]
+    assert spans(on) == ["240人次", "12场次", "56个次"]
+    assert spans(off) == ["240人", "12场", "56个"]

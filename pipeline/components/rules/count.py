@@ -28,7 +28,7 @@ class CountRules(RuleTable):
 
     def __post_init__(self) -> None:
         # …not where 次 starts a word of its own (3个|次要问题, 5处|次生灾害, 5个|次级中心, 2个|次日)
-        compound = "".join(re.escape(c + "次") + "(?![要生级日序品年月之后])|" for c in self.times_classifiers if c + "次" not in self.units)
+        compound = "".join(re.escape(c + "次") + "(?![要生级日序品年月之后])|" for c in self.times_classifiers)
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
         # the page's own counter: a label opening a line or a field, then a colon, right before the number
         self.page_meta = re.compile(r"(?:^|\n|[\s|｜])(?:" + _alternation(self.page_meta_before) + r")\s*[:：]\s*$") if self.page_meta_before else None
