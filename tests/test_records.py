@@ -89,7 +89,7 @@ REPORT = """北京市某区某某街道办事处2023年法治政府建设年度�
 召开工委会12次。
 (二)落实第一责任人职责
 主要负责人带头学法4次。
-1.规范执法
+（三）规范执法
 开展培训3次。
 二、存在的不足和原因
 一是培训不足。
@@ -110,7 +110,7 @@ def test_structure_headings_issuer_year():
     assert at("北京市某区") == "other" and at("2023年，某某") == "other"
     assert at("召开工委会") == "achievements"
     assert at("主要负责人带头学法") == "responsibility"  # sub-heading on the first-responsible duty
-    assert at("开展培训3次") == "achievements"  # 1. after it starts a new subsection
+    assert at("开展培训3次") == "achievements"  # （三） after it starts a new subsection
     assert at("一是培训不足") == "shortcomings"
     assert at("述法2次") == "responsibility"
     assert at("计划开展培训") == "plans"
@@ -566,6 +566,11 @@ def test_link_verbs_objects_and_spaces(nlp_blank, text, counts, activities):
         # 一是… points inside the responsibility subsection stay in it; a report opening with its first part has no title
         ("一、2024年工作举措\n（一）切实履行推进法治建设第一责任人职责。\n一是坚持高位统筹。召开会议2次。\n（二）全面履行政府职能。\n一是深化改革。办理事项3件。", "召开会议", "responsibility"),
         ("一、2024年工作举措\n（一）切实履行推进法治建设第一责任人职责。\n一是坚持高位统筹。召开会议2次。\n（二）全面履行政府职能。\n一是深化改革。办理事项3件。", "办理事项", "achievements"),
+        # 1. 2. are points inside a （一） subsection (一、 > （一） > 1.), even when a point names the duty again
+        ("一、主要举措和成效\n（一）强化组织领导，坚持党政主要负责人履行推进法治建设第一责任人职责\n1.全面履行第一责任人职责。召开会议2次。\n2.强化学法。组织学法5次。\n（二）全面履行政府职能\n1.深化改革。办理事项3件。", "组织学法", "responsibility"),
+        ("一、主要举措和成效\n（一）强化组织领导，坚持党政主要负责人履行推进法治建设第一责任人职责\n1.全面履行第一责任人职责。召开会议2次。\n2.强化学法。组织学法5次。\n（二）全面履行政府职能\n1.深化改革。办理事项3件。", "办理事项", "achievements"),
+        # the duty named without 人 (法治建设第一责任, “第一责任”), as headings cut or quote it
+        ("一、深入学习贯彻习近平法治思想，着力推动党政负责人履行法治建设第一责任\n组织学法17次。\n二、依法全面履行职能\n办理事项3件。", "组织学法", "responsibility"),
     ],
 )
 def test_sections_of_other_heading_styles(text, where, section):
