@@ -120,6 +120,8 @@ def test_structure_headings_issuer_year():
 def test_structure_issuer_from_opening_sentence_and_title_line():
     assert find_issuer(" 2021年法治政府建设年度情况报告\n\n2021年，广内街道在区委领导下推进工作。", RULES) == "广内街道"
     assert find_issuer("东城区司法局\n\n2022年法治政府建设年度情况报告\n正文。", RULES) == "东城区司法局"
+    # a street written with 街 alone, as Guangzhou's streets name themselves
+    assert find_issuer("2024年，某某街坚持以习近平法治思想为指导，推进法治建设。", RULES) == "某某街"
 
 
 def test_structure_fallback_without_headings():
