@@ -141,7 +141,7 @@ def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
         end = m.start()
         clause_s = index.clause_start(end)
         s = end
-        while s > clause_s and not index.ends_with_word(clause_s, s, r.boundary_words):
+        while s > clause_s and not _boundary_at(index, clause_s, s, r):
             s -= 1
         items: list[Char] = []
         i = s
@@ -170,6 +170,15 @@ def _quoted_head(index: TextIndex, hs: int, he: int, r: MechanismRules, owner_en
 
 
 DATE_BEFORE_RE = re.compile(rf"[\d０-９上全每本今去明当该{CN_NUMERALS}]")  # a number or time word before 年度: a date (2023年度, 上年度)
+
+
+def _boundary_at(index: TextIndex, clause_s: int, p: int, r: MechanismRules, fused_end: Optional[int] = None) -> Optional[str]:
+    """The boundary word ending at ``p``, or None. A dated boundary (年度) is one only after a number or a time word
+    (2023年度, 上年度); inside a name it is part of it (领导干部|年度|述法制度, 会前学法、|年度|述法等制度)."""
+    word = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=fused_end)
+    if word in r.dated_boundaries and p - len(word) > clause_s and not DATE_BEFORE_RE.match(index.text[p - len(word) - 1]):
+        return None
+    return word
 
 
 def _extend_modifier(
@@ -208,9 +217,7 @@ def _extend_modifier(
         if ch in "“《》（）()[]【】 \t" or ch.isdigit():
             found = p
             break
-        verb = index.ends_with_word(clause_s, p, r.boundary_words, fused_end=head_end)
-        if verb in r.dated_boundaries and p - len(verb) > clause_s and not DATE_BEFORE_RE.match(text[p - len(verb) - 1]):
-            verb = None  # 领导干部|年度|述法制度: part of the name; after a number or a time word (2023年度, 上年度) a boundary
+        verb = _boundary_at(index, clause_s, p, r, fused_end=head_end)
         if verb and verbal_modifier and len(verb) > 1 and p == head_start and not text.startswith("改革", head_start) and _names_before(index, clause_s, p - len(verb), r, owners):
             # a verb next to the head with a noun phrase before it modifies the head (法治政府建设|推进|机制: spec 考核机制);
             # before 改革 it governs it (深化改革); one-character words (等, 的) end a list or a phrase
