@@ -250,6 +250,9 @@ def test_rules_mechanism_fix_and_add_are_separate(rules_data):
         ("司法所所长列席会议。", ["司法所"]),
         ("依托区律协、区法院开展调解。", ["区律协", "区法院"]),
         ("公主岭市东三街道办事处", ["公主岭市东三街道办事处"]),
+        # 和 joining two bodies before a bare level is a conjunction, not the county 和县 (which opens its clause)
+        ("在市委、市政府和县委的坚强领导下，向市政府和县人大常委会备案。", ["市委", "市政府", "县委", "市政府", "县人大常委会"]),
+        ("和县人民政府推进依法行政。", ["和县人民政府"]),
     ],
 )
 def test_rules_institution_type_nouns_and_prefixes(nlp, text, bodies):

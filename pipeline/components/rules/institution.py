@@ -128,6 +128,8 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
     clause_s = index.clause_start(s)
     start = s
     cover = places.covering(s)
+    if cover and _conjunction_place(text, cover[0], cover[1], clause_s):
+        return cover[0] + 1  # 市政府和|县委: a conjunction and a bare level, not the county 和县
     if cover:
         start = cover[0]
     took_place = cover is not None
@@ -145,6 +147,8 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
         if w:
             break
         a = places.ending_at(start)
+        if a is not None and a >= clause_s and _conjunction_place(text, a, start, clause_s):
+            return a + 1  # 县委、县政府的坚强领导和|县司法局: the bare level after a conjunction
         if a is not None and a >= clause_s:
             start, took_place = a, True
             continue
@@ -161,6 +165,12 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
             continue
         break
     return start
+
+
+def _conjunction_place(text: str, a: int, b: int, clause_s: int) -> bool:
+    """A two-character place that is a conjunction and a bare level (和县, 及县 …) joined to what is written before it
+    (市政府和县委, 向市政府和县人大常委会): read as 和 + 县, not as the county 和县, unless it opens its clause."""
+    return b - a == 2 and text[a] in "和及与" and a > clause_s and text[b - 1] in "省市县区镇乡旗州盟"
 
 
 def _quote_wrapped(index: TextIndex, s: int, e: int) -> Char:
