@@ -253,6 +253,8 @@ def test_rules_mechanism_fix_and_add_are_separate(rules_data):
         # 和 joining two bodies before a bare level is a conjunction, not the county 和县 (which opens its clause)
         ("在市委、市政府和县委的坚强领导下，向市政府和县人大常委会备案。", ["市委", "市政府", "县委", "市政府", "县人大常委会"]),
         ("和县人民政府推进依法行政。", ["和县人民政府"]),
+        # 依法治市委 is the standard short name of the committee for law-based governance, composed with its owner
+        ("市委依法治市委研究部署，区委依法治区委统筹推进。", ["市委依法治市委", "区委依法治区委"]),
     ],
 )
 def test_rules_institution_type_nouns_and_prefixes(nlp, text, bodies):
