@@ -255,6 +255,8 @@ def test_rules_mechanism_fix_and_add_are_separate(rules_data):
         ("和县人民政府推进依法行政。", ["和县人民政府"]),
         # 依法治市委 is the standard short name of the committee for law-based governance, composed with its owner
         ("市委依法治市委研究部署，区委依法治区委统筹推进。", ["市委依法治市委", "区委依法治区委"]),
+        # the head's office meeting by its standard name (区长办公会议, 镇长办公会), not a bare 办公会
+        ("提交区长办公会议审议，镇长办公会研究。", ["区长办公会议", "镇长办公会"]),
     ],
 )
 def test_rules_institution_type_nouns_and_prefixes(nlp, text, bodies):
