@@ -282,6 +282,14 @@ def test_rules_institution_fixes_model_boundaries(nlp):
     assert labelled(run(nlp, text, model), "INSTITUTION") == ["工委会", "理论学习中心组"]
 
 
+def test_rules_institution_drops_words_that_only_end_like_a_body(nlp):
+    # the model's spans end in 局, 署, 中心, 办 but name no body: the overall situation, to deploy, a development goal,
+    # a service slogan, and a span cut inside 中心工作
+    text = "坚持服务大局，与业务工作同部署，紧紧围绕省域副中心建设，满足网上办要求，与街道中心工作同谋划。"
+    model = [(w, "INSTITUTION") for w in ("服务大局", "业务工作同部署", "紧紧围绕省域副中心", "网上办", "街道中心")]
+    assert labelled(run(nlp, text, model), "INSTITUTION") == []
+
+
 # ---------------------------------------------------------------------- TRIM
 
 

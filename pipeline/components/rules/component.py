@@ -254,7 +254,7 @@ def apply_rules(
     if fam["institution_fix"] or fam["institution_add"]:
         r = t.institution
         if fam["institution_fix"] and r.drop_unmatched:
-            ents = [e for e in ents if e[2] != "INSTITUTION" or (institution_like(text[e[0] : e[1]], r) and text[e[0] : e[1]] not in r.group_generic)]
+            ents = [e for e in ents if e[2] != "INSTITUTION" or (institution_like(text, e[0], e[1], r) and text[e[0] : e[1]] not in r.group_generic)]
         found = find_institutions(index, r, t.mechanism.boundary_words)
         candidates += [((s, e, "INSTITUTION"), fam["institution_fix"], fam["institution_add"]) for s, e in found]
     if fam["mechanism_fix"] or fam["mechanism_add"]:

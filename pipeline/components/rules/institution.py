@@ -37,6 +37,7 @@ class InstitutionRules(RuleTable):
     acting_followers: list[str] = field(default_factory=list)  # 坚持, 深入 …: a county or city named as the subject acts as the office
     paired_bodies: dict[str, list[str]] = field(default_factory=dict)  # 党委 → 政府: the bare partner written after a party committee (镇党委、政府)
     paired_blockers: list[str] = field(default_factory=list)  # 建设, 信息 …: the partner word begins a compound (党委政府信息), not a body
+    not_body_endings: list[str] = field(default_factory=list)  # 大局, 部署, 副中心, 网上办 …: words that end like a body and name none
 
     def __post_init__(self) -> None:
         self.standalone = _longest_first(self.standalone)
@@ -224,7 +225,7 @@ def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequenc
             if _starts_with_any(text[b : b + 6], r.blockers_after_place):
                 continue
             cands.append((place_prefix_start(index, a, r, places), b))
-    cands = [c for c in cands if not index.crosses(c[0], c[1], "，。；：、\n")]
+    cands = [c for c in cands if not index.crosses(c[0], c[1], "，。；：、\n") and not _ends_with_any(text[c[0] : c[1]], r.not_body_endings)]
     cands += _paired_partners(text, cands, r)
     cands = [(a, b + len(r.meeting_suffix)) if r.meeting_suffix and text.startswith(r.meeting_suffix, b) else (a, b) for a, b in cands]
     return _longest_non_overlapping(cands)
@@ -281,6 +282,10 @@ def _longest_non_overlapping(cands: Iterable[Char]) -> list[Char]:
     return sorted(chosen)
 
 
-def institution_like(span_text: str, r: InstitutionRules) -> bool:
-    """Whether a model INSTITUTION span ends like the name of a body."""
-    return bool(_ends_with_any(span_text.strip("“”"), r.org_endings))
+def institution_like(text: str, s: int, e: int, r: InstitutionRules) -> bool:
+    """Whether a model INSTITUTION span at ``s``–``e`` ends like the name of a body: with a body's ending, not with a word
+    that only ends like one (服务大局, 同部署, 省域副中心, 网上办), nor inside a word that is no body (街道中心|工作)."""
+    name = text[s:e].strip("“”")
+    if not _ends_with_any(name, r.org_endings) or _ends_with_any(name, r.not_body_endings):
+        return False
+    return not any(text.startswith(g, e - j) for g in r.false_groups for j in range(1, len(g)) if j <= e - s)
