@@ -257,6 +257,8 @@ def test_rules_mechanism_fix_and_add_are_separate(rules_data):
         ("市委依法治市委研究部署，区委依法治区委统筹推进。", ["市委依法治市委", "区委依法治区委"]),
         # the head's office meeting by its standard name (区长办公会议, 镇长办公会), not a bare 办公会
         ("提交区长办公会议审议，镇长办公会研究。", ["区长办公会议", "镇长办公会"]),
+        # the report's own group named by its noun alone is a body; 各工作小组 is a generic collective (guideline I12)
+        ("组建领导小组和工作专班，领导小组定期召开会议，各工作小组分工负责。", ["领导小组", "工作专班", "领导小组"]),
     ],
 )
 def test_rules_institution_type_nouns_and_prefixes(nlp, text, bodies):

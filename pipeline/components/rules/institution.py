@@ -37,6 +37,7 @@ class InstitutionRules(RuleTable):
     acting_followers: list[str] = field(default_factory=list)  # 坚持, 深入 …: a county or city named as the subject acts as the office
     paired_bodies: dict[str, list[str]] = field(default_factory=dict)  # 党委 → 政府: the bare partner written after a party committee (镇党委、政府)
     paired_blockers: list[str] = field(default_factory=list)  # 建设, 信息 …: the partner word begins a compound (党委政府信息), not a body
+    bare_groups: list[str] = field(default_factory=list)  # 领导小组, 工作专班, 协调小组: a body also when named by its noun alone
     not_body_endings: list[str] = field(default_factory=list)  # 大局, 部署, 副中心, 网上办 …: words that end like a body and name none
 
     def __post_init__(self) -> None:
@@ -210,6 +211,9 @@ def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequenc
         if any(_overlaps((s, e), t) and t[1] != e for t in typed):
             continue
         start = _extend_group(index, s, r, r.group_boundary_words)
+        if (start is None or start == s) and m.group() in r.bare_groups and text[s - 1 : s] not in r.determiners:
+            cands.append((s, e))  # 成立领导小组和工作专班: the group the report set up, named by its noun (not 各工作小组, guideline I12)
+            continue
         if start is None or start == s:
             continue
         name = text[start:e]
