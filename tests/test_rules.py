@@ -222,6 +222,9 @@ def test_rules_mechanism_quoted_names(nlp):
     assert run(nlp, "开展“法律进社区”活动。", [("“法律进社区”活动", "MECHANISM")]) == []
     assert run(nlp, "推动“接诉即办”工作。", [("接诉即办", "MECHANISM")]) == [("“接诉即办”", "MECHANISM")]
     assert run(nlp, "建立“分级协同调处调解机制”。", [("分级协同调处调解机制", "MECHANISM")]) == [("分级协同调处调解机制", "MECHANISM")]
+    # a counted slogan (两件大事, 三张报表, 五种方式) and a quoted group of people are no mechanism
+    for text, quoted in [("服务“两件大事”。", "“两件大事”"), ("深化“三张报表”。", "“三张报表”"), ("用好“五种方式”。", "“五种方式”"), ("整合“五老人员”力量。", "“五老人员”")]:
+        assert run(nlp, text, [(quoted, "MECHANISM")]) == []
 
 
 def test_rules_mechanism_fix_and_add_are_separate(rules_data):
