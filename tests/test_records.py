@@ -201,6 +201,20 @@ def test_link_a_figure_changed_from_one_value_to_another(nlp_blank, text, counts
     assert [g[0] for g in link(nlp_blank, text, [("COUNT", c) for c in counts])] == activities
 
 
+@pytest.mark.parametrize("text, counts, activities", [
+    # found on review: 由原来 without 的 is one marker; 由 inside 自由 is none; a 的 before the count is dropped
+    ("审批时限由原来30个工作日缩短为3个工作日。", ["30个工作日", "3个工作日"], ["审批时限", "审批时限缩短为"]),
+    ("行政处罚自由裁量事项由120项精简为80项。", ["120项", "80项"], ["行政处罚自由裁量事项", "行政处罚自由裁量事项精简为"]),
+    ("办理时限由法定的20个工作日压缩至5个工作日。", ["20个工作日", "5个工作日"], ["办理时限法定", "办理时限法定压缩至"]),
+    # the next count after the aspects takes the clause's verb, as any count after a counted noun does
+    ("开展3个方面12项专项整治。", ["3个", "12项"], ["开展专项整治方面", "开展专项整治"]),
+    # 领域 is no aspect word: 在3个领域10个部门 counts fields and departments
+    ("在3个领域10个部门开展试点。", ["3个", "10个"], ["领域", "部门"]),
+])
+def test_link_review_cases(nlp_blank, text, counts, activities):
+    assert [g[0] for g in link(nlp_blank, text, [("COUNT", c) for c in counts])][: len(activities)] == activities
+
+
 def test_link_from_marker_without_a_verb_of_change_is_no_change(nlp_blank):
     # 由 names the agent here; no verb of change follows the count, so the clause is read as before (the marker stays)
     got = link(nlp_blank, "规范性文件由区司法局审核30件，从严查处违法行为12起。", [("COUNT", "30件"), ("COUNT", "12起")])
@@ -571,6 +585,9 @@ def test_link_verbs_objects_and_spaces(nlp_blank, text, counts, activities):
         # 1. 2. are points inside a （一） subsection (一、 > （一） > 1.), even when a point names the duty again
         ("一、主要举措和成效\n（一）强化组织领导，坚持党政主要负责人履行推进法治建设第一责任人职责\n1.全面履行第一责任人职责。召开会议2次。\n2.强化学法。组织学法5次。\n（二）全面履行政府职能\n1.深化改革。办理事项3件。", "组织学法", "responsibility"),
         ("一、主要举措和成效\n（一）强化组织领导，坚持党政主要负责人履行推进法治建设第一责任人职责\n1.全面履行第一责任人职责。召开会议2次。\n2.强化学法。组织学法5次。\n（二）全面履行政府职能\n1.深化改革。办理事项3件。", "办理事项", "achievements"),
+        # found on review: 一是 is a point inside a 1. point (一、 > （一） > 1. > 一是)
+        ("一、主要举措和成效\n1.切实履行推进法治建设第一责任人职责。\n一是坚持高位统筹。召开会议2次。\n二是强化学法。组织学法5次。\n2.全面履行政府职能。办理事项3件。", "组织学法", "responsibility"),
+        ("一、主要举措和成效\n1.切实履行推进法治建设第一责任人职责。\n一是坚持高位统筹。召开会议2次。\n二是强化学法。组织学法5次。\n2.全面履行政府职能。办理事项3件。", "办理事项", "achievements"),
         # the duty named without 人 (法治建设第一责任, “第一责任”), as headings cut or quote it
         ("一、深入学习贯彻习近平法治思想，着力推动党政负责人履行法治建设第一责任\n组织学法17次。\n二、依法全面履行职能\n办理事项3件。", "组织学法", "responsibility"),
     ],

@@ -78,10 +78,11 @@ class ActivityRules:
         self.governing_marker_blockers: dict[str, str] = dict(data.get("governing_marker_blockers", {}))  # 核|对, 党|组织: a longer word
         # 修订A、B等制度4项 → 修订制度: the listed items are counted rules; without the key every list collapses (as before)
         self.listed_heads = tuple(data["listed_heads"]) if "listed_heads" in data else None
-        # 审批时限由30个工作日|缩短为|3个工作日: a quantity changed from one figure to another
         self.division_nouns = set(data.get("division_nouns", []))  # 4个|方面|80项…: a count of the parts a list falls into
+        # 审批时限由30个工作日|缩短为|3个工作日: a quantity changed from one figure to another
         self.change_verbs = sorted(data.get("change_verbs", []), key=len, reverse=True)
         self.change_from = sorted(data.get("change_from_markers", []), key=len, reverse=True)
+        self.change_from_not = tuple(data.get("change_from_not", []))  # words 由/从 is part of (自由, 从事)
 
     def change_after(self, text: str, pos: int) -> str | None:
         """The verb of change right after a count (30个工作日|缩短为), or None."""
@@ -241,7 +242,11 @@ def link_records(
         divided = noun_after in rules.division_nouns and ci + 1 < len(counts) and counts[ci + 1].start == c.end + len(noun_after)
         items = _noun_after(text, counts[ci + 1].end, rules, scan) if divided else ""
         if items:
-            activity, obj, mode = seg + items + noun_after, items + noun_after, "division"
+            # read as a counted noun (mode, verb, object), so the next count takes the verb (…80项 → 明确具体工作任务)
+            # and a long clause is cut at a verb as any activity is
+            verbs_in = [i for i in range(len(seg)) if rules.verb_at(seg, i)]
+            verb = rules.verb_at(seg, verbs_in[-1]) if verbs_in else None
+            activity, obj, mode = seg + items + noun_after, noun_after, "count_first"
             ev_start, ev_end = seg_start, counts[ci + 1].end + len(items)
         elif subject or change_to:
             # 审批时限由原来的30个工作日缩短为3个工作日: the first figure measures the quantity (审批时限), the second
@@ -354,7 +359,7 @@ def link_records(
         # one figure for a list of bare rates (报备率、及时率、规范率达100%) is one per rate, with or without 均
         rates = _rate_list(activity)
         distributed = (any(q in rules.distribute for q in quals) and any(w in activity for w in COORD_WORDS)) or (bare and bool(rates))
-        if len(activity) > rules.max_chars and not (distributed and rates) and mode not in ("passive", "division"):
+        if len(activity) > rules.max_chars and not (distributed and rates) and mode != "passive":
             # cut at the last verb that starts a conjunct, else the first verb
             titled = _inside_marks(activity)
             verbs_at = [i for i in range(len(activity) - 1) if rules.verb_at(activity, i) and i not in titled]
@@ -455,8 +460,9 @@ def _change_subject(seg: str, rules: ActivityRules) -> str:
     (fewer than two characters) names the quantity before it."""
     for i in range(len(seg) - 1, 1, -1):
         marker = next((m for m in rules.change_from if seg.startswith(m, i)), None)
-        if marker:
-            return seg[:i] + seg[i + len(marker) :]
+        inside_word = any(seg.startswith(w, i - w.index(seg[i])) for w in rules.change_from_not if seg[i] in w and i >= w.index(seg[i]))
+        if marker and not inside_word:  # 自由裁量, 从事, 理由: no from-marker
+            return (seg[:i] + seg[i + len(marker) :]).removesuffix("的")
     return ""
 
 

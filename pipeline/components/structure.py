@@ -416,8 +416,8 @@ def section_spans(text: str, rules: StructureRules, year: int | None) -> list[di
                 current, heading, sub_override = rules.classify_heading(line, year) or "achievements", line.strip(), None
             elif rules.sub.match(line):
                 cls = rules.classify_heading(line[:40], year)
-                # （一） opens a subsection; 1. and 一是 are points inside one (一、 > （一） > 1.)
-                level = 3 if re.match(r"\s*(?:[一二三四五六七八九十]+是|[0-9]+[.．、])", line) else 2
+                # （一） opens a subsection, 1. a point inside it, 一是 a point inside either (一、 > （一） > 1. > 一是)
+                level = 4 if re.match(r"\s*[一二三四五六七八九十]+是", line) else 3 if re.match(r"\s*[0-9]+[.．、]", line) else 2
                 if cls == "responsibility":
                     # a responsibility point inside a responsibility subsection leaves the subsection's level
                     sub_level = level if sub_override is None else min(sub_level, level)

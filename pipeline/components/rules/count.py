@@ -27,8 +27,9 @@ class CountRules(RuleTable):
     ordinal_before: Sequence[str] = ()  # words a count right before is an ordinal of (七次、八次|全会: the 8th plenary)
 
     def __post_init__(self) -> None:
-        # …not where 次 starts a word of its own (3个|次要问题, 5处|次生灾害, 5个|次级中心, 2个|次日)
-        compound = "".join(re.escape(c + "次") + "(?![要生级日序品年月之后])|" for c in self.times_classifiers)
+        # …not where 次 starts a word of its own (3个|次要问题, 5处|次生灾害, 5个|次级中心, 2个|次日, 次序, 次品); 之多, 之后,
+        # 后 and 年度 after a compound unit leave it whole (2万余人次之多, 300人次后)
+        compound = "".join(re.escape(c + "次") + "(?![要生级日序品])|" for c in self.times_classifiers)
         self.unit_blockers = {k: v for k, v in self.unit_blockers.items() if not k.startswith("_")}
         # the page's own counter: a label opening a line or a field, then a colon, right before the number
         self.page_meta = re.compile(r"(?:^|\n|[\s|｜])(?:" + _alternation(self.page_meta_before) + r")\s*[:：]\s*$") if self.page_meta_before else None

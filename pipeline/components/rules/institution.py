@@ -38,6 +38,7 @@ class InstitutionRules(RuleTable):
     paired_bodies: dict[str, list[str]] = field(default_factory=dict)  # 党委 → 政府: the bare partner written after a party committee (镇党委、政府)
     paired_blockers: list[str] = field(default_factory=list)  # 建设, 信息 …: the partner word begins a compound (党委政府信息), not a body
     bare_groups: list[str] = field(default_factory=list)  # 领导小组, 工作专班, 协调小组: a body also when named by its noun alone
+    bare_group_verbs: list[str] = field(default_factory=list)  # 成立, 组建 …: the verbs a bare group noun may follow
     not_body_endings: list[str] = field(default_factory=list)  # 大局, 部署, 副中心, 网上办 …: words that end like a body and name none
 
     def __post_init__(self) -> None:
@@ -130,7 +131,7 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
     clause_s = index.clause_start(s)
     start = s
     cover = places.covering(s)
-    if cover and _conjunction_place(text, cover[0], cover[1], clause_s):
+    if cover and _conjunction_place(text, cover[0], cover[1], clause_s, r):
         return cover[0] + 1  # 市政府和|县委: a conjunction and a bare level, not the county 和县
     if cover:
         start = cover[0]
@@ -149,7 +150,7 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
         if w:
             break
         a = places.ending_at(start)
-        if a is not None and a >= clause_s and _conjunction_place(text, a, start, clause_s):
+        if a is not None and a >= clause_s and _conjunction_place(text, a, start, clause_s, r):
             return a + 1  # 县委、县政府的坚强领导和|县司法局: the bare level after a conjunction
         if a is not None and a >= clause_s:
             start, took_place = a, True
@@ -169,10 +170,21 @@ def place_prefix_start(index: TextIndex, s: int, r: InstitutionRules, places: "P
     return start
 
 
-def _conjunction_place(text: str, a: int, b: int, clause_s: int) -> bool:
-    """A two-character place that is a conjunction and a bare level (和县, 及县 …) joined to what is written before it
-    (市政府和县委, 向市政府和县人大常委会): read as 和 + 县, not as the county 和县, unless it opens its clause."""
-    return b - a == 2 and text[a] in "和及与" and a > clause_s and text[b - 1] in "省市县区镇乡旗州盟"
+def _bare_group_opens(text: str, clause_s: int, s: int, r: InstitutionRules) -> bool:
+    """Whether a group noun at ``s`` stands alone: at its clause's start, after 和/及/与/、, or right after a verb
+    that sets up or runs a group (成立, 组建 …); not inside a longer name whose modifier the rules stopped at (统筹|协调小组)."""
+    before = text[clause_s:s]
+    return not before or before[-1] in "和及与、" or bool(_ends_with_any(before, r.bare_group_verbs))
+
+
+def _conjunction_place(text: str, a: int, b: int, clause_s: int, r: InstitutionRules) -> bool:
+    """A two-character place that is a conjunction and a bare level (和县, 及县 …) right after a body's name
+    (市政府和县委, 向市政府和县人大常委会): read as 和 + 县, not as the county 和县, which opens its clause or follows
+    a word that is no body (在和县县委…, 赴和县司法局)."""
+    if not (b - a == 2 and text[a] in "和及与" and a > clause_s and text[b - 1] in "省市县区镇乡旗州盟"):
+        return False
+    before = text[clause_s:a]
+    return bool(_ends_with_any(before, r.standalone) or _ends_with_any(before, r.org_endings))
 
 
 def _quote_wrapped(index: TextIndex, s: int, e: int) -> Char:
@@ -211,7 +223,7 @@ def find_institutions(index: TextIndex, r: InstitutionRules, stop_words: Sequenc
         if any(_overlaps((s, e), t) and t[1] != e for t in typed):
             continue
         start = _extend_group(index, s, r, r.group_boundary_words)
-        if (start is None or start == s) and m.group() in r.bare_groups and text[s - 1 : s] not in r.determiners:
+        if start == s and m.group() in r.bare_groups and _bare_group_opens(text, index.clause_start(s), s, r):
             cands.append((s, e))  # 成立领导小组和工作专班: the group the report set up, named by its noun (not 各工作小组, guideline I12)
             continue
         if start is None or start == s:
@@ -292,4 +304,5 @@ def institution_like(text: str, s: int, e: int, r: InstitutionRules) -> bool:
     name = text[s:e].strip("“”")
     if not _ends_with_any(name, r.org_endings) or _ends_with_any(name, r.not_body_endings):
         return False
-    return not any(text.startswith(g, e - j) for g in r.false_groups for j in range(1, len(g)) if j <= e - s)
+    # a false group that is itself a body's name (中心组) does not count: 服务中心|组织培训 is a centre
+    return not any(text.startswith(g, e - j) for g in r.false_groups if g not in r.standalone for j in range(1, len(g)) if j <= e - s)

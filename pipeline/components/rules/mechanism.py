@@ -143,6 +143,13 @@ def _list_items(index: TextIndex, r: MechanismRules) -> list[Char]:
         s = end
         while s > clause_s and not _boundary_at(index, clause_s, s, r):
             s -= 1
+        # a 年度 not after a date opens the first item (各单位完成|年度述法、…, ，|年度述法、…), as it is part of the name
+        first_end = text.find("、", s, end)
+        for w in r.dated_boundaries:
+            k = s - len(w) if text.endswith(w, clause_s, s) else text.find(w, s + 1, end if first_end < 0 else first_end)
+            if k >= clause_s and k != s and (k == clause_s or not DATE_BEFORE_RE.match(text[k - 1])):
+                s = k
+                break
         items: list[Char] = []
         i = s
         for part in re.split(r"([、和及])", text[s:end]):
