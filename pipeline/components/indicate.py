@@ -26,6 +26,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.components.link import record_activity
 from pipeline.errors import no_table
 from pipeline.labels import OTHER_INDICATOR
 
@@ -76,7 +77,7 @@ class Cues:
 def record_features(text: str, rec: dict[str, Any], unit_family: Optional[str], cues: Optional[Cues] = None) -> dict[str, float]:
     """The classifier's input for one record (offsets of ``rec`` point into ``text``)."""
     c0, c1 = rec["count"]["start"], rec["count"]["end"]
-    act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"])
+    act = record_activity(rec)
     left = text[max(0, c0 - LEFT) : c0].split("\n")[-1]
     right = text[c1 : c1 + RIGHT].split("\n")[0]
     f = ngrams(act, "a:", (1, 2, 3))
@@ -134,7 +135,7 @@ class IndicatorModel:
         names the counted thing (立案 … 件) and none of the rule's ``not`` words."""
         unit = rec.get("unit")
         is_rate = self.family_of(unit) == "%"
-        act = rec["activity"]["text"] if isinstance(rec["activity"], dict) else str(rec["activity"] or "")
+        act = record_activity(rec)
         act = re.sub(r"[“”\"]", "", act)
         c0 = rec["count"]["start"]
         line = text[max(0, c0 - LEFT) : c0].split("\n")[-1]

@@ -143,6 +143,13 @@ def scan_text(text: str) -> str:
     return INSERT_RE.sub(lambda m: "〈" + m.group(1).replace("、", "·") + "〉", text)
 
 
+def record_activity(rec: dict[str, Any]) -> str:
+    """A record's activity text, whether the record holds it as a span (the pipeline's ``{"text", "start", "end"}``)
+    or as a string (the corpus's gold records); "" when it has none."""
+    a = rec.get("activity")
+    return a.get("text", "") if isinstance(a, dict) else (a or "")
+
+
 def link_records(
     text: str,
     ents: Sequence[Ent],

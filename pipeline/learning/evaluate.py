@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 from pipeline.labels import NER_LABELS, RECORD_COMPONENTS
 from pipeline.learning.corpus import AnnotatedDoc
 from pipeline.components.clean import clean_text
-from pipeline.components.link import char_f1
+from pipeline.components.link import char_f1, record_activity
 from pipeline.sentences import sentence_span
 
 Spanish = tuple[int, int, str]
@@ -196,10 +196,7 @@ def activity_text(r: dict[str, Any] | None) -> str:
     """The record's activity in the pipeline's canonical form: gold is written in the raw text
     (``(市、区)``, ``,``), the pipeline reads the cleaned text (``（市、区）``, ``，``); the same
     characters at the same offsets must compare equal."""
-    if r is None:
-        return ""
-    a = r.get("activity")
-    return clean_text(a.get("text", "") if isinstance(a, dict) else (a or ""))
+    return clean_text(record_activity(r)) if r is not None else ""
 
 
 def _same(a: Any, b: Any) -> bool:
