@@ -98,6 +98,10 @@ class ActivityRules:
                 return v
         return None
 
+    def last_verb(self, s: str) -> str | None:
+        """The verb that starts last in ``s`` (开展…召开|月调度会), or None."""
+        return next((v for i in range(len(s) - 1, -1, -1) if (v := self.verb_at(s, i))), None)
+
     def first_verb(self, s: str) -> int:
         for i in range(len(s)):
             if self.verb_at(s, i):
@@ -251,8 +255,7 @@ def link_records(
         if items:
             # read as a counted noun (mode, verb, object), so the next count takes the verb (…80项 → 明确具体工作任务)
             # and a long clause is cut at a verb as any activity is
-            verbs_in = [i for i in range(len(seg)) if rules.verb_at(seg, i)]
-            verb = rules.verb_at(seg, verbs_in[-1]) if verbs_in else None
+            verb = rules.last_verb(seg)
             activity, obj, mode = seg + items + noun_after, noun_after, "count_first"
             ev_start, ev_end = seg_start, counts[ci + 1].end + len(items)
         elif subject or change_to:
@@ -263,10 +266,8 @@ def link_records(
             ev_start, ev_end = (seg_start, seg_start + len(seg)) if subject else (prev["activity"]["start"], c.start)
         elif noun_after:
             # count first (召开12次月调度会): the verb before the count + the noun after it
-            vpositions = [i for i in range(len(seg)) if rules.verb_at(seg, i)]
-            if vpositions:
-                verb = rules.verb_at(seg, vpositions[-1])
-            elif prev is not None and prev["_mode"] == "count_first" and text[prev["count"]["end"] : c.start].rstrip(COORD + "和及与") == prev["_object"]:
+            verb = rules.last_verb(seg)
+            if verb is None and prev is not None and prev["_mode"] == "count_first" and text[prev["count"]["end"] : c.start].rstrip(COORD + "和及与") == prev["_object"]:
                 verb = prev["_verb"]
             activity, mode = (verb or "") + noun_after, "count_first"
             ev_start, ev_end = c.end, c.end + len(noun_after)

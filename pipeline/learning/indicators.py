@@ -33,7 +33,6 @@ from typing import Any, Iterable, Optional, Sequence
 
 import srsly
 
-from pipeline.components.clean import clean_text
 from pipeline.components.indicate import Cues, IndicatorModel, primary_families, record_features
 from pipeline.labels import OTHER_INDICATOR, RECORD_COMPONENTS
 from pipeline.learning.corpus import AnnSpan, AnnotatedDoc, load_corpus
@@ -76,8 +75,8 @@ class Labelled:
     """One document: text, gold entities (as ``AnnotatedDoc.entities``), and the indicator of each labelled COUNT.
 
     ``shared`` holds, for a COUNT that several gold records share (``参考率、合格率均达100%``: one figure,
-    two rates), each record's (activity, indicator): a linked record there takes the indicator of the gold
-    record its activity matches best (``label_of``), not the one record the COUNT key kept.
+    two rates), each record's (activity in the cleaned form, indicator): a linked record there takes the
+    indicator of the gold record its activity matches best (``label_of``), not the one record the COUNT key kept.
     """
 
     def __init__(
@@ -96,7 +95,7 @@ class Labelled:
         key = (rec["count"]["start"], rec["count"]["end"])
         if key in self.shared:
             act = activity_text(rec)
-            ranked = sorted(((char_f1(clean_text(g[0]), act), g[1]) for g in self.shared[key]), reverse=True)
+            ranked = sorted(((char_f1(g[0], act), g[1]) for g in self.shared[key]), reverse=True)
             if ranked[0][0] > ranked[1][0] or ranked[0][1] == ranked[1][1]:
                 return ranked[0][1]
             # an activity that matches two gold records alike (均达, or the rates left undistributed): the
@@ -121,7 +120,7 @@ def devset_documents(split: Optional[str]) -> list[Labelled]:
         by_count: dict[tuple[int, int], list[tuple[str, str]]] = {}
         for r in d["records"]:
             if r.get("indicator"):
-                by_count.setdefault((r["count"]["start"], r["count"]["end"]), []).append((r["activity"], r["indicator"]))
+                by_count.setdefault((r["count"]["start"], r["count"]["end"]), []).append((activity_text(r), r["indicator"]))
         labels = {k: v[-1][1] for k, v in by_count.items()}  # a figure's own label: its last record's, as before
         shared = {k: v for k, v in by_count.items() if len(v) > 1}
         out.append(Labelled(d["id"], d["text"], [AnnSpan(*e) for e in d["entities"]], labels, shared))
